@@ -1,0 +1,88 @@
+"""Command line: ``precog score``, ``precog fetch``, ... (``precog --help``).
+
+Each sub-command maps its flags 1:1 onto a package function; errors the user can fix are
+printed as one line, ``precog: error: ...``, with exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from precog.errors import PrecogError
+
+
+def _add_score(sub) -> None:
+    p = sub.add_parser("score", help="PreCog scores of every row of a table or registered task split")
+    p.add_argument("--model", required=True, help="hub id (e.g. bert-base-uncased) or folder of a masked LM")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--input", help="a .jsonl, .csv or .parquet file")
+    src.add_argument("--task", help="a registered task (see `precog tasks`)")
+    p.add_argument("--split", help="split of --task (default: its evaluation split)")
+    p.add_argument("--text-field", help="column holding the text (default with --task: the task's)")
+    p.add_argument("--text-pair-field", help="column holding the second segment of pair inputs")
+    p.add_argument("--k", type=int, nargs="+", default=[1, 50], help="the k of each precog@k (default: 1 50)")
+    p.add_argument("--unit", choices=["token", "word"], default="token")
+    p.add_argument("--batch-tokens", type=int, default=8192, help="padded tokens per forward pass (memory)")
+    p.add_argument("--chunk-rows", type=int, default=256, help="rows per resumable chunk")
+    p.add_argument("--device", default=None, help="torch device (default: CUDA if available, else CPU)")
+    p.add_argument("--out", required=True, help="output .jsonl, .csv or .parquet")
+    p.set_defaults(func=_run_score)
+
+
+def _run_score(args) -> None:
+    from precog.scoring import score_to_file
+    from precog.tables import read_table, table_format
+
+    table_format(args.out)
+    if args.input:
+        if not args.text_field:
+            raise PrecogError("--input needs --text-field (and --text-pair-field for pair inputs)")
+        df, text_field, pair_field = read_table(args.input), args.text_field, args.text_pair_field
+    else:
+        from precog.tasks import get_task
+
+        task = get_task(args.task)
+        df = task.load(args.split).to_pandas()
+        text_field = args.text_field or task.text_fields[0]
+        pair_field = args.text_pair_field or (task.text_fields[1] if len(task.text_fields) > 1 else None)
+    result = score_to_file(
+        df,
+        args.model,
+        args.out,
+        text_field=text_field,
+        text_pair_field=pair_field,
+        k=args.k,
+        unit=args.unit,
+        batch_tokens=args.batch_tokens,
+        chunk_rows=args.chunk_rows,
+        device=args.device,
+    )
+    if result is not None:
+        print(f"wrote {len(result)} rows to {args.out}", file=sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="precog", description=__doc__.splitlines()[0])
+    parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_score(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="precog: %(message)s")
+    for noisy in ("httpx", "urllib3", "filelock", "huggingface_hub"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        args.func(args)
+    except PrecogError as err:
+        print(f"precog: error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

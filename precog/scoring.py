@@ -1,0 +1,517 @@
+"""PreCog: how much of an example a pre-trained masked LM recovers, token by token.
+
+Definition (our reconstruction of Ranaldi et al., RANLP 2023; the paper's text was not
+available to us, see README "What is reconstructed"):
+
+* The example is encoded exactly as the downstream classifier sees it:
+  ``tokenizer(text, text_pair, truncation=True, max_length=min(model max, 512))``.
+  Scored units are the non-special tokens that survive truncation.
+* Token unit: for each scored position i, one copy of the input with position i replaced
+  by the mask token, everything else (attention mask included) unchanged.
+  ``rank_i = 1 + #{v : logit_v > logit_true}``, ``hit@k_i = rank_i <= k``,
+  ``logp_i = log_softmax(logits_i)[true]``.
+* Word unit: a run of consecutive tokens with the same ``word_ids()`` value is masked
+  together in one copy; the word is a hit@k when every piece ranks <= k (so its rank is
+  the largest piece rank) and its logp is the sum over pieces.
+* Per example: ``precog@k`` = mean hit@k over units; ``pll`` = sum of logp;
+  ``mean_logprob``; ``min20_logprob`` (Min-K% with K = 20%: mean of the lowest
+  max(1, floor(0.2 n)) logp); ``minkpp20`` (Min-K%++: per unit (logp - mu) / sigma with mu,
+  sigma the mean and standard deviation of log p(v) under the model's own distribution at
+  that position, pieces of a word adding their means and variances; then the same
+  lowest-20% mean); ``n_scored`` (units), ``n_tokens`` (scored tokens), ``truncated``.
+
+Engine: the masked copies of many examples are sorted by length and packed into batches
+of at most ``batch_tokens`` padded tokens; the encoder runs on each batch and the MLM head
+runs only on the hidden states of the masked positions (M x V logits, never L x V).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from precog.cache import path_fingerprint
+from precog.errors import PrecogError
+from precog.jobs import dist_state, finish, run_chunked
+from precog.models import ModelSpec, load_masked_lm, max_input_length
+from precog.tables import table_format, write_table
+
+log = logging.getLogger("precog")
+
+DEFAULT_K: tuple[int, ...] = (1, 50)
+DEFAULT_BATCH_TOKENS = 8192
+UNITS = ("token", "word")
+MIN_K_RATIO = 0.2
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """One example as the classifier sees it, with the positions of its scored units.
+
+    input_ids / token_type_ids: (L,) token ids including special tokens.
+    units: one tuple of positions per scored unit (a single position for token units).
+    """
+
+    input_ids: tuple[int, ...]
+    token_type_ids: tuple[int, ...] | None
+    units: tuple[tuple[int, ...], ...]
+    truncated: bool
+
+    @property
+    def n_tokens(self) -> int:
+        return sum(len(u) for u in self.units)
+
+
+def unit_positions(
+    special_mask: Sequence[int], word_ids: Sequence[int | None], unit: str
+) -> tuple[tuple[int, ...], ...]:
+    """Group non-special positions into scored units.
+
+    Args:
+        special_mask: (L,) 1 for special tokens ([CLS], [SEP], ...), else 0.
+        word_ids: (L,) the tokenizer's ``word_ids()``; None for special tokens.
+        unit: "token" (one unit per position) or "word" (runs of equal word id).
+    """
+    keep = [i for i, s in enumerate(special_mask) if not s]
+    if unit == "token":
+        return tuple((i,) for i in keep)
+    units: list[list[int]] = []
+    for i in keep:
+        if units and units[-1][-1] == i - 1 and word_ids[i] == word_ids[i - 1]:
+            units[-1].append(i)
+        else:
+            units.append([i])
+    return tuple(tuple(u) for u in units)
+
+
+def _clean(text: object) -> str:
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return ""
+    if not isinstance(text, str):
+        raise PrecogError(f"texts must be strings, got {type(text).__name__}")
+    return text
+
+
+def encode(tokenizer, text: str, text_pair: str | None, max_length: int, unit: str) -> Encoded:
+    """Encode one example like the downstream classifier and find its scored units."""
+    args = (text,) if text_pair is None else (text, text_pair)
+    enc = tokenizer(*args, truncation=True, max_length=max_length, return_special_tokens_mask=True)
+    full = tokenizer(*args, truncation=False, verbose=False)["input_ids"]
+    # Whitespace-only inputs still carry [CLS]/[SEP]; they simply have no unit to score.
+    units = unit_positions(enc["special_tokens_mask"], enc.word_ids(), unit)
+    tt = enc.get("token_type_ids")
+    return Encoded(
+        input_ids=tuple(enc["input_ids"]),
+        token_type_ids=None if tt is None else tuple(tt),
+        units=units,
+        truncated=len(full) > len(enc["input_ids"]),
+    )
+
+
+def plan_batches(lengths: Sequence[int], batch_tokens: int) -> list[list[int]]:
+    """Pack items into batches of at most ``batch_tokens`` padded tokens.
+
+    Items are taken in order of (length, index); a batch costs len(batch) * its longest
+    item. An item longer than the budget gets a batch of its own.
+
+    Args:
+        lengths: (N,) sequence length of each item, in tokens.
+    Returns:
+        Lists of item indices; every index appears exactly once.
+    """
+    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], i))
+    batches: list[list[int]] = []
+    for i in order:
+        if batches and (len(batches[-1]) + 1) * lengths[i] <= batch_tokens:
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    return batches
+
+
+def position_stats(logits: torch.Tensor, true_ids: torch.Tensor) -> dict[str, np.ndarray]:
+    """Rank, log-probability and the model's own log-prob mean/variance per masked position.
+
+    Args:
+        logits: (M, V) MLM logits at M masked positions.
+        true_ids: (M,) the original token id at each position.
+    Returns:
+        rank (M,) int, 1 = top prediction; logp (M,) natural log; mu, var (M,) the mean
+        and variance of log p(v) under p at that position (for Min-K%++).
+    """
+    if logits.dtype in (torch.float16, torch.bfloat16):
+        logits = logits.float()
+    true_logit = logits.gather(1, true_ids[:, None])
+    rank = 1 + (logits > true_logit).sum(dim=1)
+    logprobs = torch.log_softmax(logits, dim=1)
+    probs = logprobs.exp()
+    mu = (probs * logprobs).sum(dim=1)
+    var = (probs * (logprobs - mu[:, None]).square()).sum(dim=1)
+    return {
+        "rank": rank.cpu().numpy().astype(np.int64),
+        "logp": logprobs.gather(1, true_ids[:, None])[:, 0].double().cpu().numpy(),
+        "mu": mu.double().cpu().numpy(),
+        "var": var.clamp_min(0).double().cpu().numpy(),
+    }
+
+
+def lowest_mean(values: np.ndarray, ratio: float = MIN_K_RATIO) -> float:
+    """Mean of the lowest max(1, floor(ratio * n)) values; NaN for an empty array."""
+    if len(values) == 0:
+        return float("nan")
+    n = max(1, int(math.floor(ratio * len(values))))
+    return float(np.sort(values)[:n].mean())
+
+
+def example_scores(rank: np.ndarray, logp: np.ndarray, z: np.ndarray, ks: Sequence[int]) -> dict[str, float]:
+    """Aggregate one example's units into its scores.
+
+    Args:
+        rank: (U,) unit ranks (largest piece rank for words).
+        logp: (U,) unit log-probabilities (natural log, summed over pieces).
+        z: (U,) Min-K%++ standardised log-probabilities.
+        ks: the k of each precog@k column.
+    """
+    out: dict[str, float] = {}
+    empty = len(rank) == 0
+    for k in ks:
+        out[f"precog@{k}"] = float("nan") if empty else float(np.mean(rank <= k))
+    out["pll"] = float("nan") if empty else float(np.sum(logp))
+    out["mean_logprob"] = float("nan") if empty else float(np.mean(logp))
+    out["min20_logprob"] = lowest_mean(logp)
+    out["minkpp20"] = lowest_mean(z)
+    return out
+
+
+class _HiddenGather:
+    """Forward hook on the encoder that keeps only the masked positions' hidden states.
+
+    The model's own head then runs on (1, M, H) instead of (B, L, H), so any
+    ``*ForMaskedLM`` class works unchanged and never materialises L x V logits.
+    """
+
+    def __init__(self, model):
+        self.index: torch.Tensor | None = None
+        self.handle = model.base_model.register_forward_hook(self)
+
+    def __call__(self, module, args, output):
+        hidden = output[0]
+        picked = hidden.reshape(-1, hidden.shape[-1])[self.index].unsqueeze(0)
+        if isinstance(output, tuple):
+            return (picked,) + tuple(output[1:])
+        output.last_hidden_state = picked
+        return output
+
+    def remove(self) -> None:
+        self.handle.remove()
+
+
+def unit_stats(
+    model, tokenizer, encoded: Sequence[Encoded], batch_tokens: int = DEFAULT_BATCH_TOKENS, progress: bool = True
+) -> dict[str, np.ndarray]:
+    """Run every masked copy of ``encoded`` through the model.
+
+    Returns:
+        rank (U,), logp (U,), z (U,) for the U units of all examples, in (example, unit)
+        order: a word's rank is its largest piece rank, its logp the sum over pieces.
+    """
+    bar = tqdm(
+        total=sum(len(e.units) for e in encoded),
+        desc="PreCog (masked copies)",
+        unit="copy",
+        disable=not progress,
+        leave=False,
+    )
+    try:
+        return _unit_stats(model, tokenizer, encoded, batch_tokens, bar)
+    finally:
+        bar.close()
+
+
+@dataclass
+class Batch:
+    """Masked copies packed into one forward pass.
+
+    inputs: model inputs, each (B, W) with W the longest copy in the batch.
+    flat: (M,) index of each masked position in the flattened (B * W) batch.
+    true: (M,) original token id at each masked position.
+    owner: (M,) which unit (global index) each masked position belongs to.
+    """
+
+    inputs: dict[str, torch.Tensor]
+    flat: torch.Tensor
+    true: torch.Tensor
+    owner: np.ndarray
+
+
+def masked_copies(encoded: Sequence[Encoded]) -> list[tuple[int, int]]:
+    """(example, unit) of every masked copy, in (example, unit) order."""
+    return [(e, u) for e, ex in enumerate(encoded) for u in range(len(ex.units))]
+
+
+def build_batch(encoded: Sequence[Encoded], copies, members: Sequence[int], tokenizer, device) -> Batch:
+    """Pad the copies ``members`` (indices into ``copies``) and mask each one's unit."""
+    mask_id, pad_id = tokenizer.mask_token_id, tokenizer.pad_token_id or 0
+    use_tt = encoded[0].token_type_ids is not None
+    width = max(len(encoded[copies[c][0]].input_ids) for c in members)
+    ids = np.full((len(members), width), pad_id, np.int64)
+    att = np.zeros((len(members), width), np.int64)
+    tts = np.zeros((len(members), width), np.int64)
+    flat, true, owner = [], [], []
+    for row, c in enumerate(members):
+        e, u = copies[c]
+        ex = encoded[e]
+        n = len(ex.input_ids)
+        ids[row, :n] = ex.input_ids
+        att[row, :n] = 1
+        if use_tt:
+            tts[row, :n] = ex.token_type_ids
+        for p in ex.units[u]:
+            ids[row, p] = mask_id
+            flat.append(row * width + p)
+            true.append(ex.input_ids[p])
+            owner.append(c)
+    inputs = {"input_ids": torch.as_tensor(ids, device=device), "attention_mask": torch.as_tensor(att, device=device)}
+    if use_tt:
+        inputs["token_type_ids"] = torch.as_tensor(tts, device=device)
+    return Batch(inputs, torch.as_tensor(flat, device=device), torch.as_tensor(true, device=device), np.asarray(owner))
+
+
+def _unit_stats(model, tokenizer, encoded: Sequence[Encoded], batch_tokens: int, bar) -> dict[str, np.ndarray]:
+    copies = masked_copies(encoded)
+    n_units = len(copies)
+    rank = np.zeros(n_units, np.int64)
+    logp, mu, var = (np.zeros(n_units) for _ in range(3))
+    if n_units == 0:
+        return {"rank": rank, "logp": logp, "z": logp.copy()}
+    hook = _HiddenGather(model)
+    try:
+        for members in plan_batches([len(encoded[e].input_ids) for e, _ in copies], batch_tokens):
+            batch = build_batch(encoded, copies, members, tokenizer, model.device)
+            hook.index = batch.flat
+            with torch.inference_mode():
+                logits = model(**batch.inputs).logits[0]
+            stats = position_stats(logits, batch.true)
+            np.maximum.at(rank, batch.owner, stats["rank"])
+            np.add.at(logp, batch.owner, stats["logp"])
+            np.add.at(mu, batch.owner, stats["mu"])
+            np.add.at(var, batch.owner, stats["var"])
+            bar.update(len(members))
+    finally:
+        hook.remove()
+    z = (logp - mu) / np.sqrt(np.maximum(var, 1e-30))
+    return {"rank": rank, "logp": logp, "z": z}
+
+
+def unit_table(encoded: Sequence[Encoded], stats: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Per-unit results: example, unit, first position, pieces, rank, logp, z (one row per unit)."""
+    ex_idx = [e for e, ex in enumerate(encoded) for _ in ex.units]
+    unit_idx = [u for ex in encoded for u in range(len(ex.units))]
+    first = [units[0] for ex in encoded for units in ex.units]
+    pieces = [len(units) for ex in encoded for units in ex.units]
+    return pd.DataFrame(
+        {
+            "example": ex_idx,
+            "unit": unit_idx,
+            "position": first,
+            "n_pieces": pieces,
+            "rank": stats["rank"],
+            "logp": stats["logp"],
+            "z": stats["z"],
+        }
+    )
+
+
+def score_encoded(
+    model,
+    tokenizer,
+    encoded: Sequence[Encoded],
+    k: Sequence[int] = DEFAULT_K,
+    batch_tokens: int = DEFAULT_BATCH_TOKENS,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Score already-encoded examples; one row per example, in input order."""
+    stats = unit_stats(model, tokenizer, encoded, batch_tokens, progress)
+    rows, start = [], 0
+    for ex in encoded:
+        stop = start + len(ex.units)
+        row = {"n_tokens": ex.n_tokens, "n_scored": len(ex.units), "truncated": ex.truncated}
+        row.update(example_scores(stats["rank"][start:stop], stats["logp"][start:stop], stats["z"][start:stop], k))
+        rows.append(row)
+        start = stop
+    columns = [
+        "n_tokens",
+        "n_scored",
+        "truncated",
+        *[f"precog@{x}" for x in k],
+        "pll",
+        "mean_logprob",
+        "min20_logprob",
+        "minkpp20",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def validate_args(k: Sequence[int], unit: str, batch_tokens: int) -> tuple[int, ...]:
+    """Check the scoring options; return k as a sorted tuple of distinct ints."""
+    if unit not in UNITS:
+        raise PrecogError(f"unit must be one of {UNITS}, got {unit!r}")
+    ks = tuple(sorted({int(x) for x in k}))
+    if not ks or ks[0] < 1:
+        raise PrecogError(f"k must be positive integers, got {list(k)}")
+    if batch_tokens < 1:
+        raise PrecogError(f"batch_tokens must be positive, got {batch_tokens}")
+    return ks
+
+
+def encode_all(tokenizer, model, texts, text_pairs, unit: str) -> list[Encoded]:
+    """Encode every example (see :func:`encode`); text_pairs may be None."""
+    texts = list(texts)
+    if text_pairs is not None:
+        text_pairs = list(text_pairs)
+        if len(text_pairs) != len(texts):
+            raise PrecogError(f"{len(texts)} texts but {len(text_pairs)} text_pairs")
+    max_len = max_input_length(model, tokenizer)
+    return [
+        encode(tokenizer, _clean(t), None if text_pairs is None else _clean(text_pairs[i]), max_len, unit)
+        for i, t in enumerate(texts)
+    ]
+
+
+def score(
+    texts: Sequence[str],
+    model: ModelSpec,
+    *,
+    text_pairs: Sequence[str] | None = None,
+    k: Sequence[int] = DEFAULT_K,
+    unit: str = "token",
+    batch_tokens: int = DEFAULT_BATCH_TOKENS,
+    device: str | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """PreCog scores of ``texts`` (optionally paired with ``text_pairs``).
+
+    Args:
+        texts: N strings (None/NaN count as empty).
+        model: hub id, folder, or a loaded ``(model, tokenizer)`` pair of a masked LM.
+        text_pairs: N second segments for pair tasks, or None.
+        k: the k of each ``precog@k`` column (the paper reports 1 and 50).
+        unit: "token" or "word".
+        batch_tokens: padded tokens per forward pass; sets peak memory.
+        device: torch device; default CUDA when available, else CPU.
+    Returns:
+        N rows in input order with columns n_tokens, n_scored, truncated, precog@k...,
+        pll, mean_logprob, min20_logprob, minkpp20 (log-probabilities in nats).
+    """
+    ks = validate_args(k, unit, batch_tokens)
+    mdl, tok = load_masked_lm(model, device)
+    encoded = encode_all(tok, mdl, texts, text_pairs, unit)
+    out = score_encoded(mdl, tok, encoded, ks, batch_tokens, progress)
+    _warn_empty(out)
+    return out
+
+
+def _warn_empty(out: pd.DataFrame) -> None:
+    empty = int((out["n_scored"] == 0).sum())
+    if empty:
+        log.warning("%d of %d examples have no scorable token (empty text); their scores are NaN", empty, len(out))
+
+
+def score_units(
+    texts: Sequence[str],
+    model: ModelSpec,
+    *,
+    text_pairs: Sequence[str] | None = None,
+    unit: str = "token",
+    batch_tokens: int = DEFAULT_BATCH_TOKENS,
+    device: str | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Per-unit detail behind :func:`score`: one row per scored unit of every example.
+
+    Returns:
+        Columns example (input index), unit (index within the example), position (first
+        token position), n_pieces, rank (1 = top prediction), logp (nats), z (Min-K%++).
+    """
+    validate_args(DEFAULT_K, unit, batch_tokens)
+    mdl, tok = load_masked_lm(model, device)
+    encoded = encode_all(tok, mdl, texts, text_pairs, unit)
+    return unit_table(encoded, unit_stats(mdl, tok, encoded, batch_tokens, progress))
+
+
+def score_to_file(
+    df: pd.DataFrame,
+    model: str,
+    out: str | Path,
+    *,
+    text_field: str,
+    text_pair_field: str | None = None,
+    k: Sequence[int] = DEFAULT_K,
+    unit: str = "token",
+    batch_tokens: int = DEFAULT_BATCH_TOKENS,
+    chunk_rows: int = 256,
+    device: str | None = None,
+    progress: bool = True,
+) -> pd.DataFrame | None:
+    """Score the rows of ``df`` and write them, with their other columns, to ``out``.
+
+    Resumable and shardable (see :mod:`precog.jobs`): chunks of ``chunk_rows`` rows are
+    kept in ``OUT.parts/`` until the merged table is written atomically. Returns the
+    written table on the merging process, None on the others.
+    """
+    out = Path(out)
+    table_format(out)
+    ks = validate_args(k, unit, batch_tokens)
+    for field in (text_field, text_pair_field):
+        if field is not None and field not in df.columns:
+            raise PrecogError(f"no field '{field}' in the input; its fields are: {', '.join(map(str, df.columns))}")
+    score_cols = [
+        "n_tokens",
+        "n_scored",
+        "truncated",
+        *[f"precog@{x}" for x in ks],
+        "pll",
+        "mean_logprob",
+        "min20_logprob",
+        "minkpp20",
+    ]
+    clash = [c for c in score_cols if c in df.columns]
+    if clash:
+        raise PrecogError(f"the input already has score columns {clash}; drop them or rename them first")
+    dist = dist_state()
+    mdl, tok = load_masked_lm(model, device or dist.device)
+    fingerprint = {
+        "precog": __import__("precog").__version__,
+        "model": str(model),
+        "model_files": path_fingerprint(model) if Path(model).exists() else None,
+        "input": int(pd.util.hash_pandas_object(df, index=False).sum() % (1 << 62)),
+        "fields": [text_field, text_pair_field],
+        "k": ks,
+        "unit": unit,
+        "batch_tokens": batch_tokens,
+        "chunk_rows": chunk_rows,
+    }
+
+    def compute(start: int, stop: int) -> pd.DataFrame:
+        rows = df.iloc[start:stop]
+        pairs = None if text_pair_field is None else rows[text_pair_field]
+        encoded = encode_all(tok, mdl, rows[text_field], pairs, unit)
+        return score_encoded(mdl, tok, encoded, ks, batch_tokens, progress=False)
+
+    scores = run_chunked(len(df), compute, out, fingerprint, chunk_rows, dist, progress)
+    if scores is None:
+        finish(out, dist)
+        return None
+    _warn_empty(scores)
+    result = pd.concat([df.reset_index(drop=True), scores], axis=1)
+    write_table(result, out)
+    finish(out, dist)
+    return result

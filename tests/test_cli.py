@@ -1,0 +1,164 @@
+"""`precog score` end to end: formats, errors, resume after a kill, two processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+from tiny import CORPUS
+
+from precog.tables import read_table
+
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+
+
+def precog(*args, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "precog", *map(str, args)], capture_output=True, text=True, env=ENV, **kw
+    )
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory):
+    path = tmp_path_factory.mktemp("in") / "in.jsonl"
+    n = 240
+    pd.DataFrame(
+        {
+            "id": range(n),
+            "a": [CORPUS[i % 4] for i in range(n)],
+            "b": [CORPUS[(i + 1) % 4] for i in range(n)],
+            "label": [i % 2 for i in range(n)],
+        }
+    ).to_json(path, orient="records", lines=True)
+    return path
+
+
+@pytest.mark.parametrize("fmt", [".jsonl", ".csv", ".parquet"])
+def test_score_file_carries_columns(tiny_models, table, tmp_path, fmt):
+    out = tmp_path / f"out{fmt}"
+    r = precog(
+        "score",
+        "--model",
+        tiny_models["bert"],
+        "--input",
+        table,
+        "--text-field",
+        "a",
+        "--text-pair-field",
+        "b",
+        "--k",
+        "1",
+        "5",
+        "--out",
+        out,
+    )
+    assert r.returncode == 0, r.stderr
+    df = read_table(out)
+    assert list(df.columns[:4]) == ["id", "a", "b", "label"]
+    assert df["id"].tolist() == list(range(240))
+    assert {"precog@1", "precog@5", "pll", "minkpp20"} <= set(df.columns)
+    assert df["precog@5"].between(0, 1).all() and (df["precog@5"] >= df["precog@1"]).all()
+    assert not (tmp_path / f"out{fmt}.parts").exists()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--input", "missing.jsonl", "--text-field", "a"], "no such file"),
+        (["--input", "{table}", "--text-field", "nope"], "no field 'nope'"),
+        (["--input", "{table}"], "needs --text-field"),
+        (["--input", "{table}", "--text-field", "a", "--model", "no/such-model"], "cannot load 'no/such-model'"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(tiny_models, table, tmp_path, args, message):
+    args = [a.replace("{table}", str(table)) for a in args]
+    model = [] if "--model" in args else ["--model", str(tiny_models["bert"])]
+    out = tmp_path / "out.csv"
+    r = precog("score", *model, *args, "--out", out)
+    assert r.returncode == 2
+    err = [line for line in r.stderr.splitlines() if line.startswith("precog: error:")]
+    assert len(err) == 1 and message in err[0], r.stderr
+    assert not out.exists()
+
+
+def test_unknown_output_extension(tiny_models, table, tmp_path):
+    r = precog(
+        "score", "--model", tiny_models["bert"], "--input", table, "--text-field", "a", "--out", tmp_path / "o.xlsx"
+    )
+    assert r.returncode == 2 and "unknown table format '.xlsx'" in r.stderr
+
+
+def test_killed_run_resumes_to_identical_output(tiny_models, table, tmp_path):
+    args = [
+        "score",
+        "--model",
+        tiny_models["bert"],
+        "--input",
+        table,
+        "--text-field",
+        "a",
+        "--text-pair-field",
+        "b",
+        "--chunk-rows",
+        "2",
+    ]
+    ref = tmp_path / "ref.csv"
+    assert precog(*args, "--out", ref).returncode == 0
+    out = tmp_path / "out.csv"
+    parts = tmp_path / "out.csv.parts"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "precog", *map(str, args), "--out", str(out)],
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while len(list(parts.glob("*.parquet"))) < 3 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = len(list(parts.glob("*.parquet")))
+    assert not out.exists() and 3 <= done < 120, "the run must be killed part-way"
+    r = precog(*args, "--out", out)
+    assert r.returncode == 0, r.stderr
+    assert f"resuming: {done} of 120 chunks already done" in r.stderr
+    assert out.read_bytes() == ref.read_bytes()
+    assert not parts.exists()
+
+
+def test_two_processes_give_the_single_process_output(tiny_models, table, tmp_path):
+    args = ["score", "--model", tiny_models["roberta"], "--input", table, "--text-field", "a", "--chunk-rows", "16"]
+    single, multi = tmp_path / "single.parquet", tmp_path / "multi.parquet"
+    assert precog(*args, "--out", single).returncode == 0
+    r = subprocess.run(
+        [
+            "accelerate",
+            "launch",
+            "--multi_gpu",
+            "--num_processes",
+            "2",
+            "--num_machines",
+            "1",
+            "--mixed_precision",
+            "no",
+            "--dynamo_backend",
+            "no",
+            "-m",
+            "precog",
+            *map(str, args),
+            "--out",
+            str(multi),
+        ],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "chunks (process 1)" in r.stderr, "the work must really be split over two processes"
+    assert multi.read_bytes() == single.read_bytes()
