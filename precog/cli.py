@@ -63,11 +63,56 @@ def _run_score(args) -> None:
         print(f"wrote {len(result)} rows to {args.out}", file=sys.stderr)
 
 
+def _add_fetch(sub) -> None:
+    p = sub.add_parser("fetch", help="download the pinned, checksummed raw data into data/raw (make data)")
+    p.set_defaults(func=_run_fetch)
+
+
+def _run_fetch(args) -> None:
+    from precog.data import fetch_all
+
+    for path in fetch_all():
+        print(f"ok  {path}")
+
+
+def _add_tasks(sub) -> None:
+    p = sub.add_parser("tasks", help="list the registered tasks")
+    p.set_defaults(func=_run_tasks)
+
+
+def _run_tasks(args) -> None:
+    from precog.tasks import get_task, task_names
+
+    for name in task_names():
+        t = get_task(name)
+        labels = "/".join(t.label_names) or "regression"
+        print(f"{name:12s} {t.source:5s} fields={','.join(t.text_fields):22s} labels={labels:38s} "
+              f"metric={t.metric:9s} splits={','.join(t.splits)}")
+
+
+def _add_pretrain(sub) -> None:
+    p = sub.add_parser("pretrain", help="pre-train (or load from cache) the demo model of a profile")
+    p.add_argument("--profile", default="demo", choices=["smoke", "demo"])
+    p.add_argument("--force", action="store_true", help="train again even if the cache has the model")
+    p.set_defaults(func=_run_pretrain)
+
+
+def _run_pretrain(args) -> None:
+    from precog.pretrain import PretrainConfig, pretrain
+    from precog.profiles import load_profile
+
+    folder = pretrain(PretrainConfig.from_dict(load_profile(args.profile)["pretrain"]), force=args.force)
+    print(folder)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="precog", description=__doc__.splitlines()[0])
     parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_score(sub)
+    _add_fetch(sub)
+    _add_tasks(sub)
+    _add_pretrain(sub)
     return parser
 
 
