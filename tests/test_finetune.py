@@ -1,0 +1,88 @@
+"""Fine-tuning: learns a learnable task, keeps honest per-example records, resumes exactly."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pandas as pd
+import pytest
+from transformers import TrainerCallback
+
+from precog.finetune import FinetuneConfig, finetune, load_predictions
+from precog.tasks import file_task
+
+CONFIG = FinetuneConfig(max_length=16, batch_size=16, learning_rate=3e-3, epochs=3, warmup_ratio=0.1)
+FILLER = "the a film movie plot story actor and of to in it this that with".split()
+
+
+def keyword_rows(n: int, seed: int, pair: bool = False) -> pd.DataFrame:
+    """Label 1 iff the text says 'good' (else 'bad'): learnable from one token."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        label = i % 2
+        words = rng.sample(FILLER, 5)
+        words.insert(rng.randrange(6), "good" if label else "bad")
+        row = {"text": " ".join(words), "label": label}
+        if pair:
+            row["second"] = " ".join(rng.sample(FILLER, 4))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def tasks(tmp_path_factory):
+    root = tmp_path_factory.mktemp("task")
+    for name, n, seed, pair in [("train", 320, 0, False), ("validation", 64, 1, False),
+                                ("ptrain", 160, 2, True), ("pvalidation", 32, 3, True)]:
+        keyword_rows(n, seed, pair).to_json(root / f"{name}.jsonl", orient="records", lines=True)
+    single = file_task("keyword", {"train": root / "train.jsonl", "validation": root / "validation.jsonl"}, ["text"])
+    paired = file_task("keyword-pair", {"train": root / "ptrain.jsonl", "validation": root / "pvalidation.jsonl"},
+                       ["text", "second"])
+    return single, paired
+
+
+@pytest.fixture(scope="module")
+def reference(tasks, tiny_models, tmp_path_factory):
+    return finetune(tasks[0], tiny_models["bert"], seed=0, config=CONFIG,
+                    folder=tmp_path_factory.mktemp("ref"), progress=False)
+
+
+def test_tiny_model_learns_the_task(reference):
+    metrics = json.loads((reference / "metrics.json").read_text())
+    assert metrics["accuracy"] >= 0.9 and metrics["n_eval"] == 64 and metrics["n_train"] == 320
+
+
+def test_records_reproduce_the_metric(reference):
+    rec = load_predictions(reference)
+    metrics = json.loads((reference / "metrics.json").read_text())
+    assert rec["correct"].mean() == pytest.approx(metrics["accuracy"])
+    assert list(rec["id"]) == list(range(64))
+    epochs = rec[[f"p_gold_epoch{e}" for e in (1, 2, 3)]]
+    assert epochs.apply(lambda c: c.between(0, 1)).all().all()
+    assert (rec["p_gold_epoch3"] - rec["p_gold"]).abs().max() < 1e-6  # last epoch = final model
+    assert ((rec["p_gold"] > 0.5) == rec["correct"]).all()  # binary: p(gold) > 1/2 iff right
+
+
+class StopAfterFirstSave(TrainerCallback):
+    def on_save(self, args, state, control, **kwargs):
+        raise KeyboardInterrupt("simulated kill after epoch 1")
+
+
+def test_same_seed_same_predictions_and_resume(tasks, tiny_models, reference, tmp_path):
+    again = finetune(tasks[0], tiny_models["bert"], seed=0, config=CONFIG, folder=tmp_path / "again", progress=False)
+    pd.testing.assert_frame_equal(load_predictions(again), load_predictions(reference))
+    folder = tmp_path / "resumed"
+    with pytest.raises(KeyboardInterrupt):
+        finetune(tasks[0], tiny_models["bert"], seed=0, config=CONFIG, folder=folder, progress=False,
+                 callbacks=(StopAfterFirstSave(),))
+    assert list((folder / "checkpoints").glob("checkpoint-*")) and not (folder / "predictions.parquet").exists()
+    finetune(tasks[0], tiny_models["bert"], seed=0, config=CONFIG, folder=folder, progress=False)
+    pd.testing.assert_frame_equal(load_predictions(folder), load_predictions(reference))
+
+
+def test_pair_task_runs(tasks, tiny_models, tmp_path):
+    run = finetune(tasks[1], tiny_models["roberta"], seed=1, config=CONFIG, folder=tmp_path, progress=False)
+    rec = load_predictions(run)
+    assert len(rec) == 32 and set(rec["prediction"]) <= {0, 1} and rec["task"].eq("keyword-pair").all()
