@@ -3,7 +3,7 @@
 The package behind the compendium's notebooks. Start with :func:`precog.score`.
 """
 
-from precog.scoring import score, score_units
+from precog.scoring import explain, score, score_units
 
-__all__ = ["score", "score_units"]
+__all__ = ["explain", "score", "score_units"]
 __version__ = "0.1.0"

@@ -105,6 +105,33 @@ def _run_pretrain(args) -> None:
     print(folder)
 
 
+def _add_reproduce(sub) -> None:
+    p = sub.add_parser("reproduce", help="run every notebook of a profile with papermill (make reproduce)")
+    p.add_argument("--profile", default="demo", choices=["smoke", "demo", "paper"])
+    p.add_argument("--force", action="store_true", help="re-execute notebooks that are up to date")
+    p.set_defaults(func=_run_reproduce)
+    q = sub.add_parser("prepare-notebooks", help="write notebooks with a profile's parameters injected (for nbval)")
+    q.add_argument("--profile", default="smoke", choices=["smoke", "demo", "paper"])
+    q.add_argument("--out", required=True)
+    q.set_defaults(func=_run_prepare)
+
+
+def _run_reproduce(args) -> None:
+    from precog.reproduce import reproduce
+
+    build = reproduce(args.profile, force=args.force)
+    print(f"done: open {build / 'index.html'}")
+
+
+def _run_prepare(args) -> None:
+    from pathlib import Path
+
+    from precog.reproduce import prepare
+
+    for path in prepare(args.profile, Path(args.out)):
+        print(path)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="precog", description=__doc__.splitlines()[0])
     parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
@@ -113,13 +140,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_fetch(sub)
     _add_tasks(sub)
     _add_pretrain(sub)
+    _add_reproduce(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="precog: %(message)s")
-    for noisy in ("httpx", "urllib3", "filelock", "huggingface_hub"):
+    for noisy in ("httpx", "urllib3", "filelock", "huggingface_hub", "papermill", "traitlets"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         args.func(args)

@@ -5,7 +5,7 @@
 ``Trainer``, evaluates after every epoch, and writes to its run folder:
 
 * ``predictions.parquet``: one row per evaluation example: id, label (gold), prediction,
-  correct, p_gold (final), p_gold_epoch1..E (training dynamics; data-map confidence and
+  correct, p_gold (final), p_pred (probability of the predicted class), p_gold_epoch1..E (training dynamics; data-map confidence and
   variability are their mean and standard deviation, Swayamdipta et al. 2020);
 * ``metrics.json``: the task metric(s) and the full configuration.
 
@@ -174,6 +174,7 @@ def finetune(
     record = pd.DataFrame({"id": eval_raw["id"], "label": gold, "prediction": probs.argmax(1)})
     record["correct"] = record["label"] == record["prediction"]
     record["p_gold"] = probs[np.arange(len(gold)), gold]
+    record["p_pred"] = probs.max(axis=1)
     for e in range(1, config.epochs + 1):
         record[f"p_gold_epoch{e}"] = np.load(folder / f"p_gold_epoch{e}.npy")
     record.to_parquet(folder / "predictions.parquet", index=False)

@@ -515,3 +515,38 @@ def score_to_file(
     write_table(result, out)
     finish(out, dist)
     return result
+
+
+def explain(
+    text: str, model: ModelSpec, *, text_pair: str | None = None, top: int = 5, device: str | None = None
+) -> pd.DataFrame:
+    """One example, token by token: the masked LM's top guesses when each token is masked.
+
+    Uses exactly the engine's encoding, masking and head path (one masked copy per token).
+
+    Returns:
+        One row per scored token: position, token, rank (1 = recovered exactly), logp (nats),
+        top (the ``top`` most likely tokens at that position, best first).
+    """
+    mdl, tok = load_masked_lm(model, device)
+    (ex,) = encode_all(tok, mdl, [text], None if text_pair is None else [text_pair], "token")
+    copies = masked_copies([ex])
+    if not copies:
+        return pd.DataFrame(columns=["position", "token", "rank", "logp", "top"])
+    batch = build_batch([ex], copies, list(range(len(copies))), tok, mdl.device)
+    hook = _HiddenGather(mdl)
+    hook.index = batch.flat
+    try:
+        with torch.inference_mode():
+            logits = mdl(**batch.inputs).logits[0]
+    finally:
+        hook.remove()
+    stats = position_stats(logits, batch.true)
+    guesses = logits.topk(top, dim=1).indices.cpu().tolist()
+    positions = [ex.units[u][0] for _, u in copies]
+    return pd.DataFrame({
+        "position": positions,
+        "token": tok.convert_ids_to_tokens([ex.input_ids[p] for p in positions]),
+        "rank": stats["rank"], "logp": stats["logp"],
+        "top": [tok.convert_ids_to_tokens(g) for g in guesses],
+    })

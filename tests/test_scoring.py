@@ -180,3 +180,12 @@ def test_unknown_model_is_one_line_error(tmp_path):
     with pytest.raises(PrecogError, match="not a local folder") as err:
         load_masked_lm(str(tmp_path / "no-such-model"))
     assert "\n" not in str(err.value)
+
+
+def test_explain_agrees_with_the_engine(tiny_models):
+    detail = precog.explain(CORPUS[0], tiny_models["bert"], top=3)
+    units = precog.score_units([CORPUS[0]], tiny_models["bert"], progress=False)
+    assert detail["rank"].tolist() == units["rank"].tolist()
+    np.testing.assert_allclose(detail["logp"], units["logp"], atol=1e-6)
+    first = detail["top"].map(lambda t: t[0])
+    assert ((detail["rank"] == 1) == (first == detail["token"])).all()
