@@ -68,17 +68,18 @@ def reproduce(profile: str = "demo", force: bool = False) -> Path:
     old = json.loads(stamps_file.read_text()) if stamps_file.is_file() else {}
     new: dict[str, str] = {}
     timings: dict[str, float] = {}
-    for name in ORDER:
+    for i, name in enumerate(ORDER, 1):
         new[name] = stamp(name, profile, {k: new[k] for k in PIPELINE if k in new})
         target = build / f"{name}.ipynb"
         if not force and target.is_file() and old.get(name) == new[name]:
-            log.info("%s: up to date, skipped", name)
+            log.info("[%d/%d] %s: up to date, skipped", i, len(ORDER), name)
             continue
-        log.info("%s: running", name)
+        log.info("[%d/%d] %s: running (executed copy: %s)", i, len(ORDER), name, target.relative_to(paths.ROOT))
         start = time.perf_counter()
         pm.execute_notebook(paths.NOTEBOOKS / f"{name}.ipynb", target, parameters=params, kernel_name="python3",
                             cwd=str(paths.NOTEBOOKS), progress_bar=False, log_output=False)
         timings[name] = round(time.perf_counter() - start, 1)
+        log.info("[%d/%d] %s: done in %.0f s", i, len(ORDER), name, timings[name])
         _to_html(target)
         old[name] = new[name]
         stamps_file.write_text(json.dumps(old, indent=1, sort_keys=True) + "\n")
