@@ -105,6 +105,42 @@ def _run_pretrain(args) -> None:
     print(folder)
 
 
+def _add_finetune(sub) -> None:
+    from precog.finetune import FinetuneConfig
+
+    p = sub.add_parser("finetune", help="fine-tune a classifier per seed and keep per-example predictions")
+    p.add_argument("--task", required=True, help="a registered task (see `precog tasks`)")
+    p.add_argument("--model", required=True, help="hub id or folder (e.g. the demo model's cache folder)")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--out", help="folder for the runs (<out>/<task>/seed<k>/); default: the cache")
+    p.add_argument("--profile", choices=["smoke", "demo", "paper"],
+                   help="take the recipe from this profile (default: the standard BERT GLUE recipe)")
+    defaults = FinetuneConfig()
+    for name, value in vars(defaults).items():
+        kind = int if name in ("max_length", "batch_size", "epochs", "max_train_examples", "max_eval_examples") else float
+        p.add_argument("--" + name.replace("_", "-"), type=kind, default=None, help=f"default {value}")
+    p.set_defaults(func=_run_finetune)
+
+
+def _run_finetune(args) -> None:
+    from dataclasses import asdict
+    from pathlib import Path
+
+    from precog.finetune import FinetuneConfig, finetune, load_predictions
+    from precog.profiles import load_profile
+
+    values = asdict(FinetuneConfig())
+    if args.profile:
+        values.update(load_profile(args.profile)["finetune"] or {})
+    values.update({k: getattr(args, k) for k in values if getattr(args, k) is not None})
+    config = FinetuneConfig.from_dict(values)
+    for seed in args.seeds:
+        folder = Path(args.out) / args.task / f"seed{seed}" if args.out else None
+        run = finetune(args.task, args.model, seed, config, folder=folder)
+        rec = load_predictions(run)
+        print(f"{args.task} seed {seed}: accuracy {rec['correct'].mean():.4f} on {len(rec)} examples -> {run}")
+
+
 def _add_reproduce(sub) -> None:
     p = sub.add_parser("reproduce", help="run every notebook of a profile with papermill (make reproduce)")
     p.add_argument("--profile", default="demo", choices=["smoke", "demo", "paper"])
@@ -140,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_fetch(sub)
     _add_tasks(sub)
     _add_pretrain(sub)
+    _add_finetune(sub)
     _add_reproduce(sub)
     return parser
 

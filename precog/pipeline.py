@@ -121,7 +121,21 @@ def predictions(params: dict, cached_only: bool = False, progress: bool = True) 
 
 def controls(params: dict, scored: pd.DataFrame) -> pd.DataFrame:
     """Per (task, id): unigram/bigram overlap with the task's training split, and (demo) the
-    mean log pre-training-corpus frequency of the example's tokens (corpus before injection)."""
+    mean log pre-training-corpus frequency of the example's tokens (corpus before injection).
+    Cached under a key of the model and the scored examples."""
+    model = model_source(params, cached_only=True)
+    ident = cache.path_fingerprint(model) if Path(model).exists() else model
+    key = cache.key_of({"model": ident, "examples": scored[["task", "id"]].to_numpy().tolist(), "version": 1})
+    path = cache.entry("controls", key) / "controls.parquet"
+    if path.is_file():
+        return pd.read_parquet(path)
+    df = _controls(params, scored)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_parquet(path, index=False)
+    return df
+
+
+def _controls(params: dict, scored: pd.DataFrame) -> pd.DataFrame:
     parts = []
     config = pretrain_config(params)
     counts = tokenizer = None
