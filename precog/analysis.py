@@ -42,7 +42,10 @@ def assign_bins(scores: np.ndarray, edges: Sequence[float]) -> np.ndarray:
 
 def bin_labels(edges: Sequence[float]) -> list[str]:
     """'[0.0, 0.2)' style labels, the last bin closed."""
-    return [f"[{a:.1f}, {b:.1f}{']' if i == len(edges) - 2 else ')'}" for i, (a, b) in enumerate(zip(edges[:-1], edges[1:], strict=True))]
+    return [
+        f"[{a:.1f}, {b:.1f}{']' if i == len(edges) - 2 else ')'}"
+        for i, (a, b) in enumerate(zip(edges[:-1], edges[1:], strict=True))
+    ]
 
 
 def seed_average(records: pd.DataFrame, keys: Sequence[str] = ("task", "id")) -> pd.DataFrame:
@@ -99,8 +102,19 @@ def accuracy_by_bin(
             rep = bootstrap_means(vals, n_boot, seed + 1000 * t + b)
             reps[task, b] = (len(vals), rep)
             lo, hi = ci(rep)
-            rows.append({"task": task, "bin": b, "label": labels[b], "lo": edges[b], "hi": edges[b + 1], "n": len(vals),
-                         "accuracy": float(vals.mean()) if len(vals) else float("nan"), "ci_low": lo, "ci_high": hi})
+            rows.append(
+                {
+                    "task": task,
+                    "bin": b,
+                    "label": labels[b],
+                    "lo": edges[b],
+                    "hi": edges[b + 1],
+                    "n": len(vals),
+                    "accuracy": float(vals.mean()) if len(vals) else float("nan"),
+                    "ci_low": lo,
+                    "ci_high": hi,
+                }
+            )
     per_task = pd.DataFrame(rows)
     agg = []
     for b in range(len(edges) - 1):
@@ -112,8 +126,18 @@ def accuracy_by_bin(
             lo, hi = ci(rep)
         else:
             acc, lo, hi = float("nan"), float("nan"), float("nan")
-        agg.append({"bin": b, "label": labels[b], "lo": edges[b], "hi": edges[b + 1], "n": n, "accuracy": acc,
-                    "ci_low": lo, "ci_high": hi})
+        agg.append(
+            {
+                "bin": b,
+                "label": labels[b],
+                "lo": edges[b],
+                "hi": edges[b + 1],
+                "n": n,
+                "accuracy": acc,
+                "ci_low": lo,
+                "ci_high": hi,
+            }
+        )
     return per_task, pd.DataFrame(agg)
 
 
@@ -209,8 +233,9 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, n_bi
     return float(total)
 
 
-def calibration_by_bin(records: pd.DataFrame, scores: pd.DataFrame, score: str,
-                       edges: Sequence[float] | None = None) -> pd.DataFrame:
+def calibration_by_bin(
+    records: pd.DataFrame, scores: pd.DataFrame, score: str, edges: Sequence[float] | None = None
+) -> pd.DataFrame:
     """ECE of the fine-tuned classifiers within each PreCog bin (rows: (task, seed, id) records).
 
     Returns bin, label, n (records), accuracy, mean confidence, ece.
@@ -221,10 +246,16 @@ def calibration_by_bin(records: pd.DataFrame, scores: pd.DataFrame, score: str,
     rows = []
     for b, label in enumerate(bin_labels(edges)):
         part = merged[bins == b]
-        rows.append({"bin": b, "label": label, "n": len(part),
-                     "accuracy": float(part["correct"].mean()) if len(part) else float("nan"),
-                     "confidence": float(part["p_pred"].mean()) if len(part) else float("nan"),
-                     "ece": expected_calibration_error(part["p_pred"], part["correct"])})
+        rows.append(
+            {
+                "bin": b,
+                "label": label,
+                "n": len(part),
+                "accuracy": float(part["correct"].mean()) if len(part) else float("nan"),
+                "confidence": float(part["p_pred"].mean()) if len(part) else float("nan"),
+                "ece": expected_calibration_error(part["p_pred"], part["correct"]),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -246,11 +277,24 @@ def membership_auroc(df: pd.DataFrame, scores: Sequence[str], n_boot: int = N_BO
             pos = df.loc[df["dose"] == d, s].dropna().to_numpy(dtype=float)
             y = np.r_[np.ones(len(pos)), np.zeros(len(neg))]
             auc = roc_auc_score(y, np.r_[pos, neg])
-            reps = [roc_auc_score(y, np.r_[pos[rng.integers(0, len(pos), len(pos))], neg[rng.integers(0, len(neg), len(neg))]])
-                    for _ in range(n_boot)]
+            reps = [
+                roc_auc_score(
+                    y, np.r_[pos[rng.integers(0, len(pos), len(pos))], neg[rng.integers(0, len(neg), len(neg))]]
+                )
+                for _ in range(n_boot)
+            ]
             lo, hi = ci(np.asarray(reps))
-            rows.append({"score": s, "dose": int(d), "n_member": len(pos), "n_nonmember": len(neg),
-                         "auroc": float(auc), "ci_low": lo, "ci_high": hi})
+            rows.append(
+                {
+                    "score": s,
+                    "dose": int(d),
+                    "n_member": len(pos),
+                    "n_nonmember": len(neg),
+                    "auroc": float(auc),
+                    "ci_low": lo,
+                    "ci_high": hi,
+                }
+            )
     return pd.DataFrame(rows)
 
 

@@ -86,8 +86,10 @@ def _run_tasks(args) -> None:
     for name in task_names():
         t = get_task(name)
         labels = "/".join(t.label_names) or "regression"
-        print(f"{name:12s} {t.source:5s} fields={','.join(t.text_fields):22s} labels={labels:38s} "
-              f"metric={t.metric:9s} splits={','.join(t.splits)}")
+        print(
+            f"{name:12s} {t.source:5s} fields={','.join(t.text_fields):22s} labels={labels:38s} "
+            f"metric={t.metric:9s} splits={','.join(t.splits)}"
+        )
 
 
 def _add_pretrain(sub) -> None:
@@ -113,11 +115,16 @@ def _add_finetune(sub) -> None:
     p.add_argument("--model", required=True, help="hub id or folder (e.g. the demo model's cache folder)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--out", help="folder for the runs (<out>/<task>/seed<k>/); default: the cache")
-    p.add_argument("--profile", choices=["smoke", "demo", "paper"],
-                   help="take the recipe from this profile (default: the standard BERT GLUE recipe)")
+    p.add_argument(
+        "--profile",
+        choices=["smoke", "demo", "paper"],
+        help="take the recipe from this profile (default: the standard BERT GLUE recipe)",
+    )
     defaults = FinetuneConfig()
     for name, value in vars(defaults).items():
-        kind = int if name in ("max_length", "batch_size", "epochs", "max_train_examples", "max_eval_examples") else float
+        kind = (
+            int if name in ("max_length", "batch_size", "epochs", "max_train_examples", "max_eval_examples") else float
+        )
         p.add_argument("--" + name.replace("_", "-"), type=kind, default=None, help=f"default {value}")
     p.set_defaults(func=_run_finetune)
 

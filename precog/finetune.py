@@ -138,10 +138,13 @@ def finetune(
     set_seed(seed)  # the new classifier head is drawn from the global generator
     try:
         clf = AutoModelForSequenceClassification.from_pretrained(
-            model, num_labels=task.num_labels, id2label=labels, label2id={v: k for k, v in labels.items()})
+            model, num_labels=task.num_labels, id2label=labels, label2id={v: k for k, v in labels.items()}
+        )
     except OSError as err:
-        raise PrecogError(f"cannot load '{model}' for fine-tuning ({type(err).__name__}); "
-                          "offline, use the demo profile or a local folder") from None
+        raise PrecogError(
+            f"cannot load '{model}' for fine-tuning ({type(err).__name__}); "
+            "offline, use the demo profile or a local folder"
+        ) from None
     finally:
         hf_logging.set_verbosity(verbosity)
     holder: dict = {}
@@ -153,16 +156,34 @@ def finetune(
         return task_metrics(task, gold, probs.argmax(1))
 
     args = TrainingArguments(
-        output_dir=str(folder / "checkpoints"), num_train_epochs=config.epochs,
-        per_device_train_batch_size=config.batch_size, per_device_eval_batch_size=max(64, config.batch_size),
-        learning_rate=config.learning_rate, warmup_steps=float(config.warmup_ratio), weight_decay=config.weight_decay,
-        lr_scheduler_type="linear", eval_strategy="epoch", save_strategy="epoch", save_total_limit=1,
-        logging_strategy="epoch", report_to=[], seed=seed, data_seed=seed, disable_tqdm=True,
-        dataloader_pin_memory=torch.cuda.is_available(), save_only_model=False,
+        output_dir=str(folder / "checkpoints"),
+        num_train_epochs=config.epochs,
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=max(64, config.batch_size),
+        learning_rate=config.learning_rate,
+        warmup_steps=float(config.warmup_ratio),
+        weight_decay=config.weight_decay,
+        lr_scheduler_type="linear",
+        eval_strategy="epoch",
+        save_strategy="epoch",
+        save_total_limit=1,
+        logging_strategy="epoch",
+        report_to=[],
+        seed=seed,
+        data_seed=seed,
+        disable_tqdm=True,
+        dataloader_pin_memory=torch.cuda.is_available(),
+        save_only_model=False,
     )
-    trainer = Trainer(model=clf, args=args, train_dataset=train, eval_dataset=evaluation,
-                      data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=compute_metrics,
-                      callbacks=[_EpochProbs(folder, holder), *callbacks])
+    trainer = Trainer(
+        model=clf,
+        args=args,
+        train_dataset=train,
+        eval_dataset=evaluation,
+        data_collator=DataCollatorWithPadding(tokenizer),
+        compute_metrics=compute_metrics,
+        callbacks=[_EpochProbs(folder, holder), *callbacks],
+    )
     quiet(trainer, f"fine-tuning {task.name} (seed {seed})", progress)
     resume = any((folder / "checkpoints").glob("checkpoint-*"))
     if resume:
@@ -178,9 +199,16 @@ def finetune(
     for e in range(1, config.epochs + 1):
         record[f"p_gold_epoch{e}"] = np.load(folder / f"p_gold_epoch{e}.npy")
     record.to_parquet(folder / "predictions.parquet", index=False)
-    metrics = {"task": task.name, "model": model, "seed": seed, "split": task.eval_split, "n_eval": len(record),
-               "n_train": len(train), **task_metrics(task, gold, record["prediction"].to_numpy()),
-               "config": asdict(config)}
+    metrics = {
+        "task": task.name,
+        "model": model,
+        "seed": seed,
+        "split": task.eval_split,
+        "n_eval": len(record),
+        "n_train": len(train),
+        **task_metrics(task, gold, record["prediction"].to_numpy()),
+        "config": asdict(config),
+    }
     (folder / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
     shutil.rmtree(folder / "checkpoints", ignore_errors=True)
     for f in folder.glob("p_gold_epoch*.npy"):

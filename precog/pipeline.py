@@ -81,16 +81,32 @@ def scores(params: dict, cached_only: bool = False, progress: bool = True) -> pd
     ident = cache.path_fingerprint(model) if Path(model).exists() else model
     frames = []
     for task in params["tasks"]:
-        key = cache.key_of({"model": ident, "task": task, "n": eval_limit(params, task), "k": params["k"],
-                            "score": params["score"], "version": 1})
+        key = cache.key_of(
+            {
+                "model": ident,
+                "task": task,
+                "n": eval_limit(params, task),
+                "k": params["k"],
+                "score": params["score"],
+                "version": 1,
+            }
+        )
         out = cache.entry("scores", key) / f"{task}.parquet"
         if not out.is_file():
             if cached_only:
                 raise _missing(f"PreCog scores of {task}", "01_score")
             t = get_task(task)
-            score_to_file(eval_frame(params, task), model, out, text_field=t.text_fields[0],
-                          text_pair_field=t.text_fields[1] if len(t.text_fields) > 1 else None, k=params["k"],
-                          unit=params["score"]["unit"], batch_tokens=params["score"]["batch_tokens"], progress=progress)
+            score_to_file(
+                eval_frame(params, task),
+                model,
+                out,
+                text_field=t.text_fields[0],
+                text_pair_field=t.text_fields[1] if len(t.text_fields) > 1 else None,
+                k=params["k"],
+                unit=params["score"]["unit"],
+                batch_tokens=params["score"]["batch_tokens"],
+                progress=progress,
+            )
         frames.append(pd.read_parquet(out).assign(task=task))
     df = pd.concat(frames, ignore_index=True)
     first = ["task", "id", "label"]
@@ -149,10 +165,18 @@ def _controls(params: dict, scored: pd.DataFrame) -> pd.DataFrame:
         rows = scored[scored["task"] == task]
         texts = rows[list(t.text_fields)].astype(str).agg(" ".join, axis=1).tolist()
         train = t.load("train").to_pandas()[list(t.text_fields)].astype(str).agg(" ".join, axis=1).tolist()
-        part = pd.DataFrame({"task": task, "id": rows["id"].to_numpy(),
-                             "overlap_unigram": overlap(texts, train, 1), "overlap_bigram": overlap(texts, train, 2)})
+        part = pd.DataFrame(
+            {
+                "task": task,
+                "id": rows["id"].to_numpy(),
+                "overlap_unigram": overlap(texts, train, 1),
+                "overlap_bigram": overlap(texts, train, 2),
+            }
+        )
         if counts is not None:
-            part["corpus_log_frequency"] = mean_log_frequency(tokenizer(texts, add_special_tokens=False)["input_ids"], counts)
+            part["corpus_log_frequency"] = mean_log_frequency(
+                tokenizer(texts, add_special_tokens=False)["input_ids"], counts
+            )
         parts.append(part)
     return pd.concat(parts, ignore_index=True)
 

@@ -18,10 +18,20 @@ import pandas as pd  # noqa: E402
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 STYLE = {
-    "figure.dpi": 100, "savefig.dpi": 200, "savefig.bbox": "tight", "font.size": 9, "axes.titlesize": 10,
-    "axes.labelsize": 9, "legend.fontsize": 8, "axes.spines.top": False, "axes.spines.right": False,
-    "axes.prop_cycle": matplotlib.cycler(color=PALETTE), "pdf.fonttype": 42, "ps.fonttype": 42,
-    "svg.hashsalt": "precog", "path.simplify": False,
+    "figure.dpi": 100,
+    "savefig.dpi": 200,
+    "savefig.bbox": "tight",
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "legend.fontsize": 8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+    "pdf.fonttype": 42,
+    "ps.fonttype": 42,
+    "svg.hashsalt": "precog",
+    "path.simplify": False,
 }
 
 
@@ -91,7 +101,9 @@ def token_strip(ax, tokens: list[str], ranks: list[int], k: int) -> None:
     for tok, rank in zip(tokens, ranks, strict=True):
         hit = rank <= k
         width = 0.12 + 0.06 * len(tok)
-        ax.add_patch(plt.Rectangle((x, 0), width, 1, color=PALETTE[2] if hit else PALETTE[3], alpha=0.35 if hit else 0.25))
+        ax.add_patch(
+            plt.Rectangle((x, 0), width, 1, color=PALETTE[2] if hit else PALETTE[3], alpha=0.35 if hit else 0.25)
+        )
         ax.text(x + width / 2, 0.62, tok, ha="center", va="center", fontsize=8)
         ax.text(x + width / 2, 0.22, f"#{rank}", ha="center", va="center", fontsize=6, color="dimgray")
         x += width + 0.04
@@ -118,8 +130,15 @@ def accuracy_heatmap(ax, table: pd.DataFrame, title: str) -> None:
     for i in range(grid.shape[0]):
         for j in range(grid.shape[1]):
             txt = "–" if not np.isfinite(grid[i, j]) else f"{grid[i, j]:.2f}"
-            ax.text(j, i, f"{txt}\nn={n[i, j]}", ha="center", va="center", fontsize=7,
-                    color="white" if np.isfinite(grid[i, j]) and grid[i, j] < 0.6 else "black")
+            ax.text(
+                j,
+                i,
+                f"{txt}\nn={n[i, j]}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if np.isfinite(grid[i, j]) and grid[i, j] < 0.6 else "black",
+            )
     ax.set_xticks(range(len(labels)), labels, rotation=20)
     ax.set_yticks(range(len(tasks)), tasks)
     ax.set_title(title)
@@ -130,8 +149,15 @@ def forest(ax, labels: list[str], estimates, low, high, xlabel: str, title: str)
     """Point estimates with 95% CIs, one row each, and a zero line."""
     y = np.arange(len(labels))[::-1]
     est = np.asarray(estimates, dtype=float)
-    ax.errorbar(est, y, xerr=np.nan_to_num([est - np.asarray(low), np.asarray(high) - est]), fmt="o",
-                color=PALETTE[0], ecolor="black", capsize=3)
+    ax.errorbar(
+        est,
+        y,
+        xerr=np.nan_to_num([est - np.asarray(low), np.asarray(high) - est]),
+        fmt="o",
+        color=PALETTE[0],
+        ecolor="black",
+        capsize=3,
+    )
     ax.axvline(0, color="grey", ls=":", lw=1)
     ax.set_yticks(y, labels)
     ax.set_xlabel(xlabel)

@@ -44,8 +44,8 @@ from transformers import (
 from precog import cache, corpus
 from precog.data import SOURCES
 from precog.progress import quiet
-from precog.wordpiece import count_words, train_vocab
 from precog.tasks import DEMO, wiki_partition
+from precog.wordpiece import count_words, train_vocab
 
 log = logging.getLogger("precog")
 
@@ -131,7 +131,12 @@ def injected_passages(config: PretrainConfig, members: pd.DataFrame) -> list[str
 def heldout_passages(config: PretrainConfig) -> list[str]:
     """Wikipedia passages of the held-out articles (never in the corpus), for quality checks."""
     articles = corpus.wikipedia_articles()
-    chunks = [c for a in wiki_partition()["heldout"] for p in articles[a][1] for c in corpus.chunk_words(p, config.chunk_words)]
+    chunks = [
+        c
+        for a in wiki_partition()["heldout"]
+        for p in articles[a][1]
+        for c in corpus.chunk_words(p, config.chunk_words)
+    ]
     return chunks[: config.heldout_chunks]
 
 
@@ -178,17 +183,34 @@ def pretrain(config: PretrainConfig, force: bool = False, progress: bool = True)
     encoded = tokenizer(passages, truncation=True, max_length=config.max_length)["input_ids"]
     dataset = [{"input_ids": ids} for ids in encoded]
     torch.manual_seed(config.seed)
-    model = BertForMaskedLM(BertConfig(
-        vocab_size=len(tokenizer), hidden_size=config.hidden, num_hidden_layers=config.layers,
-        num_attention_heads=config.heads, intermediate_size=config.intermediate,
-        max_position_embeddings=max(config.max_length, 64), pad_token_id=tokenizer.pad_token_id,
-    ))
+    model = BertForMaskedLM(
+        BertConfig(
+            vocab_size=len(tokenizer),
+            hidden_size=config.hidden,
+            num_hidden_layers=config.layers,
+            num_attention_heads=config.heads,
+            intermediate_size=config.intermediate,
+            max_position_embeddings=max(config.max_length, 64),
+            pad_token_id=tokenizer.pad_token_id,
+        )
+    )
     args = TrainingArguments(
-        output_dir=str(folder / "trainer"), max_steps=config.steps, per_device_train_batch_size=config.batch_size,
-        learning_rate=config.learning_rate, warmup_steps=config.warmup_steps, lr_scheduler_type="constant_with_warmup",
-        weight_decay=config.weight_decay, logging_steps=max(1, config.steps // 50), save_strategy="no",
-        report_to=[], seed=config.seed, data_seed=config.seed, dataloader_num_workers=0,
-        disable_tqdm=True, remove_unused_columns=False, dataloader_pin_memory=torch.cuda.is_available(),
+        output_dir=str(folder / "trainer"),
+        max_steps=config.steps,
+        per_device_train_batch_size=config.batch_size,
+        learning_rate=config.learning_rate,
+        warmup_steps=config.warmup_steps,
+        lr_scheduler_type="constant_with_warmup",
+        weight_decay=config.weight_decay,
+        logging_steps=max(1, config.steps // 50),
+        save_strategy="no",
+        report_to=[],
+        seed=config.seed,
+        data_seed=config.seed,
+        dataloader_num_workers=0,
+        disable_tqdm=True,
+        remove_unused_columns=False,
+        dataloader_pin_memory=torch.cuda.is_available(),
     )
     collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=config.mlm_probability)
     trainer = MaskedOnlyTrainer(model=model, args=args, train_dataset=dataset, data_collator=collator)
@@ -201,10 +223,16 @@ def pretrain(config: PretrainConfig, force: bool = False, progress: bool = True)
     losses = [(h["step"], h["loss"]) for h in trainer.state.log_history if "loss" in h]
     shutil.rmtree(folder / "trainer", ignore_errors=True)
     info = {
-        "config": asdict(config), "data": data_checksums(), "passages": len(passages), "base_passages": len(base),
-        "injected_passages": len(passages) - len(base), "sequences_seen": config.steps * config.batch_size,
-        "train_seconds": round(seconds, 1), "loss_curve": losses,
-        "first_loss": losses[0][1] if losses else None, "final_loss": losses[-1][1] if losses else None,
+        "config": asdict(config),
+        "data": data_checksums(),
+        "passages": len(passages),
+        "base_passages": len(base),
+        "injected_passages": len(passages) - len(base),
+        "sequences_seen": config.steps * config.batch_size,
+        "train_seconds": round(seconds, 1),
+        "loss_curve": losses,
+        "first_loss": losses[0][1] if losses else None,
+        "final_loss": losses[-1][1] if losses else None,
     }
     (folder / "pretrain.json").write_text(json.dumps(info, indent=1) + "\n")
     (folder / "quality.json").write_text(json.dumps(heldout_quality(folder, config), indent=1) + "\n")
@@ -221,7 +249,8 @@ def heldout_quality(folder: Path, config: PretrainConfig) -> dict:
     s = score(texts, folder, k=(1, 50), progress=False)
     n = s["n_scored"].to_numpy()
     return {
-        "heldout_passages": len(texts), "heldout_tokens": int(n.sum()),
+        "heldout_passages": len(texts),
+        "heldout_tokens": int(n.sum()),
         "top1_accuracy": float(np.sum(s["precog@1"].fillna(0) * n) / n.sum()),
         "top50_accuracy": float(np.sum(s["precog@50"].fillna(0) * n) / n.sum()),
         "mean_logprob": float(np.sum(s["mean_logprob"].fillna(0) * n) / n.sum()),

@@ -22,8 +22,15 @@ from precog.profiles import load_profile
 log = logging.getLogger("precog")
 
 PIPELINE = ["00_pretrain_demo_model", "01_score", "02_finetune"]
-ARTIFACTS = ["fig1_accuracy_by_precog", "tab1_accuracy_by_bin", "fig2_membership_auc", "tab2_correlations",
-             "fig3_datamap_by_precog", "fig4_calibration_by_bin", "precog_explained"]
+ARTIFACTS = [
+    "fig1_accuracy_by_precog",
+    "tab1_accuracy_by_bin",
+    "fig2_membership_auc",
+    "tab2_correlations",
+    "fig3_datamap_by_precog",
+    "fig4_calibration_by_bin",
+    "precog_explained",
+]
 ORDER = PIPELINE + ARTIFACTS
 
 
@@ -51,8 +58,14 @@ def prepare(profile: str, out: Path) -> list[Path]:
     written = []
     for name in ORDER:
         target = out / f"{name}.ipynb"
-        pm.execute_notebook(paths.NOTEBOOKS / f"{name}.ipynb", target, parameters=params, prepare_only=True,
-                            kernel_name="python3", progress_bar=False)
+        pm.execute_notebook(
+            paths.NOTEBOOKS / f"{name}.ipynb",
+            target,
+            parameters=params,
+            prepare_only=True,
+            kernel_name="python3",
+            progress_bar=False,
+        )
         written.append(target)
     return written
 
@@ -76,8 +89,15 @@ def reproduce(profile: str = "demo", force: bool = False) -> Path:
             continue
         log.info("[%d/%d] %s: running (executed copy: %s)", i, len(ORDER), name, target.relative_to(paths.ROOT))
         start = time.perf_counter()
-        pm.execute_notebook(paths.NOTEBOOKS / f"{name}.ipynb", target, parameters=params, kernel_name="python3",
-                            cwd=str(paths.NOTEBOOKS), progress_bar=False, log_output=False)
+        pm.execute_notebook(
+            paths.NOTEBOOKS / f"{name}.ipynb",
+            target,
+            parameters=params,
+            kernel_name="python3",
+            cwd=str(paths.NOTEBOOKS),
+            progress_bar=False,
+            log_output=False,
+        )
         timings[name] = round(time.perf_counter() - start, 1)
         log.info("[%d/%d] %s: done in %.0f s", i, len(ORDER), name, timings[name])
         _to_html(target)
@@ -102,11 +122,18 @@ def write_index(build: Path, profile: str, timings: dict[str, float]) -> Path:
     rel = Path(os.path.relpath(figs, build))
     items = "\n".join(
         f'<li><a href="{n}.html">{n}</a> (<a href="{n}.ipynb">ipynb</a>)'
-        + (f" — ran in {timings[n]} s" if n in timings else "") + "</li>" for n in ORDER)
-    images = "\n".join(f'<figure><img src="{rel / p.name}" width="720"><figcaption>{html.escape(p.stem)}</figcaption></figure>'
-                       for p in sorted(figs.glob("*.png")))
-    page = (f"<!doctype html><meta charset='utf-8'><title>PreCog — {profile} profile</title>"
-            f"<h1>PreCog compendium — {profile} profile</h1><h2>Notebooks</h2><ol>{items}</ol><h2>Figures</h2>{images}\n")
+        + (f" — ran in {timings[n]} s" if n in timings else "")
+        + "</li>"
+        for n in ORDER
+    )
+    images = "\n".join(
+        f'<figure><img src="{rel / p.name}" width="720"><figcaption>{html.escape(p.stem)}</figcaption></figure>'
+        for p in sorted(figs.glob("*.png"))
+    )
+    page = (
+        f"<!doctype html><meta charset='utf-8'><title>PreCog — {profile} profile</title>"
+        f"<h1>PreCog compendium — {profile} profile</h1><h2>Notebooks</h2><ol>{items}</ol><h2>Figures</h2>{images}\n"
+    )
     path = build / "index.html"
     path.write_text(page)
     return path

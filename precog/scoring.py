@@ -544,9 +544,12 @@ def explain(
     stats = position_stats(logits, batch.true)
     guesses = logits.topk(top, dim=1).indices.cpu().tolist()
     positions = [ex.units[u][0] for _, u in copies]
-    return pd.DataFrame({
-        "position": positions,
-        "token": tok.convert_ids_to_tokens([ex.input_ids[p] for p in positions]),
-        "rank": stats["rank"], "logp": stats["logp"],
-        "top": [tok.convert_ids_to_tokens(g) for g in guesses],
-    })
+    return pd.DataFrame(
+        {
+            "position": positions,
+            "token": tok.convert_ids_to_tokens([ex.input_ids[p] for p in positions]),
+            "rank": stats["rank"],
+            "logp": stats["logp"],
+            "top": [tok.convert_ids_to_tokens(g) for g in guesses],
+        }
+    )

@@ -19,7 +19,7 @@ import hashlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import datasets
@@ -65,7 +65,9 @@ class Task:
             raise PrecogError(f"task {self.name} has splits {', '.join(self.splits)}; not '{split}'")
         ds = self.loader(split)
         if "label" in ds.column_names and len(ds) and min(ds["label"]) < 0:
-            raise PrecogError(f"{self.name}/{split} has no labels (GLUE test splits are unlabelled); use a validation split")
+            raise PrecogError(
+                f"{self.name}/{split} has no labels (GLUE test splits are unlabelled); use a validation split"
+            )
         return ds
 
 
@@ -76,8 +78,12 @@ GLUE = {  # name: (text fields, label names, metric, evaluation splits)
     "mrpc": (("sentence1", "sentence2"), ("not_equivalent", "equivalent"), "f1", ("validation",)),
     "qqp": (("question1", "question2"), ("not_duplicate", "duplicate"), "f1", ("validation",)),
     "stsb": (("sentence1", "sentence2"), (), "pearson", ("validation",)),
-    "mnli": (("premise", "hypothesis"), ("entailment", "neutral", "contradiction"), "accuracy",
-             ("validation_matched", "validation_mismatched")),
+    "mnli": (
+        ("premise", "hypothesis"),
+        ("entailment", "neutral", "contradiction"),
+        "accuracy",
+        ("validation_matched", "validation_mismatched"),
+    ),
     "qnli": (("question", "sentence"), ("entailment", "not_entailment"), "accuracy", ("validation",)),
     "rte": (("sentence1", "sentence2"), ("entailment", "not_entailment"), "accuracy", ("validation",)),
     "wnli": (("sentence1", "sentence2"), ("not_entailment", "entailment"), "accuracy", ("validation",)),
@@ -107,8 +113,16 @@ def _glue_task(name: str, root: str | None = None) -> Task:
     text_fields, labels, metric, evals = GLUE[name]
     root = root or os.environ.get("PRECOG_GLUE_DIR", GLUE_HUB_ROOT)
     splits = ("train", *evals, *(s.replace("validation", "test") for s in evals))
-    return Task(name, text_fields, labels, metric, splits, evals[0],
-                lambda split: load_glue_split(name, split, root), source="glue")
+    return Task(
+        name,
+        text_fields,
+        labels,
+        metric,
+        splits,
+        evals[0],
+        lambda split: load_glue_split(name, split, root),
+        source="glue",
+    )
 
 
 # ---------------------------------------------------------------- demo tasks
@@ -143,15 +157,20 @@ def _split_frame(df: pd.DataFrame, n_eval: int, seed: int) -> dict[str, pd.DataF
     return {"validation": df.iloc[sorted(order[:n_eval])], "train": df.iloc[sorted(order[n_eval:])]}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rt_polarity() -> dict[str, pd.DataFrame]:
     rows = corpus.rotten_tomatoes()
-    df = pd.DataFrame({"id": range(len(rows)), "sentence": [t for t, _ in rows],
-                       "label": [1 if lab == "fresh" else 0 for _, lab in rows]})
+    df = pd.DataFrame(
+        {
+            "id": range(len(rows)),
+            "sentence": [t for t, _ in rows],
+            "label": [1 if lab == "fresh" else 0 for _, lab in rows],
+        }
+    )
     return _split_frame(df, DEMO_EVAL_SIZE["rt-polarity"], SEED)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _wiki_next() -> dict[str, pd.DataFrame]:
     articles = corpus.wikipedia_articles()
     rng = random.Random(SEED)
@@ -169,25 +188,45 @@ def _wiki_next() -> dict[str, pd.DataFrame]:
         else:
             other = rng.choice([s for s in sentences if s[0] != a])
             rows.append((s1, other[2], 0))
-    df = pd.DataFrame({"id": range(len(rows)), "sentence1": [r[0] for r in rows],
-                       "sentence2": [r[1] for r in rows], "label": [r[2] for r in rows]})
+    df = pd.DataFrame(
+        {
+            "id": range(len(rows)),
+            "sentence1": [r[0] for r in rows],
+            "sentence2": [r[1] for r in rows],
+            "label": [r[2] for r in rows],
+        }
+    )
     return _split_frame(df, DEMO_EVAL_SIZE["wiki-next"], SEED)
 
 
 def _demo_loader(build: Callable[[], dict[str, pd.DataFrame]], text_fields, labels):
     def load(split: str) -> datasets.Dataset:
-        return datasets.Dataset.from_pandas(build()[split], features=_features(text_fields, labels),
-                                            preserve_index=False)
+        return datasets.Dataset.from_pandas(
+            build()[split], features=_features(text_fields, labels), preserve_index=False
+        )
 
     return load
 
 
 DEMO = {
-    "rt-polarity": Task("rt-polarity", ("sentence",), ("negative", "positive"), "accuracy", ("train", "validation"),
-                        "validation", _demo_loader(_rt_polarity, ("sentence",), ("negative", "positive"))),
-    "wiki-next": Task("wiki-next", ("sentence1", "sentence2"), ("not_next", "next"), "accuracy",
-                      ("train", "validation"), "validation",
-                      _demo_loader(_wiki_next, ("sentence1", "sentence2"), ("not_next", "next"))),
+    "rt-polarity": Task(
+        "rt-polarity",
+        ("sentence",),
+        ("negative", "positive"),
+        "accuracy",
+        ("train", "validation"),
+        "validation",
+        _demo_loader(_rt_polarity, ("sentence",), ("negative", "positive")),
+    ),
+    "wiki-next": Task(
+        "wiki-next",
+        ("sentence1", "sentence2"),
+        ("not_next", "next"),
+        "accuracy",
+        ("train", "validation"),
+        "validation",
+        _demo_loader(_wiki_next, ("sentence1", "sentence2"), ("not_next", "next")),
+    ),
 }
 
 
@@ -195,8 +234,13 @@ DEMO = {
 _FILES: dict[str, Task] = {}
 
 
-def file_task(name: str, files: dict[str, str | Path], text_fields: tuple[str, ...] | list[str],
-              label_field: str = "label", eval_split: str = "validation") -> Task:
+def file_task(
+    name: str,
+    files: dict[str, str | Path],
+    text_fields: tuple[str, ...] | list[str],
+    label_field: str = "label",
+    eval_split: str = "validation",
+) -> Task:
     """Register a task read from local .jsonl/.csv/.parquet files, one per split.
 
     Labels may be ints or strings (strings are numbered in sorted order). Rows get

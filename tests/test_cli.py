@@ -169,22 +169,40 @@ def test_score_a_registered_demo_task(tiny_models, tmp_path, task):
     from precog.cli import main
 
     out = tmp_path / "s.parquet"
-    assert main(["-q", "score", "--model", str(tiny_models["bert"]), "--task", task, "--split", "validation",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "-q",
+                "score",
+                "--model",
+                str(tiny_models["bert"]),
+                "--task",
+                task,
+                "--split",
+                "validation",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     df = read_table(out)
     assert len(df) == {"rt-polarity": 800, "wiki-next": 400}[task] and df["precog@50"].notna().all()
 
 
 def test_score_every_glue_task_from_a_local_copy(tiny_models, tmp_path, monkeypatch):
+    from test_tasks import write_glue_like
+
     from precog.cli import main
     from precog.tasks import GLUE
-    from test_tasks import write_glue_like
 
     monkeypatch.setenv("PRECOG_GLUE_DIR", str(tmp_path / "glue"))
     for config, (fields, _, _, evals) in GLUE.items():
         write_glue_like(tmp_path / "glue", config, evals[0])
         out = tmp_path / f"{config}.csv"
-        assert main(["-q", "score", "--model", str(tiny_models["distilbert"]), "--task", config, "--out", str(out)]) == 0
+        assert (
+            main(["-q", "score", "--model", str(tiny_models["distilbert"]), "--task", config, "--out", str(out)]) == 0
+        )
         df = read_table(out)
         assert len(df) == 6 and set(fields) <= set(df.columns) and df["n_scored"].gt(0).all()
 
@@ -195,8 +213,25 @@ def test_glue_offline_is_one_line(tiny_models, tmp_path):
 
 
 def test_finetune_cli_writes_runs(tiny_models, tmp_path):
-    r = precog("finetune", "--task", "rt-polarity", "--model", tiny_models["bert"], "--seeds", "0", "--epochs", "1",
-               "--max-train-examples", "64", "--max-eval-examples", "32", "--max-length", "32", "--out", tmp_path)
+    r = precog(
+        "finetune",
+        "--task",
+        "rt-polarity",
+        "--model",
+        tiny_models["bert"],
+        "--seeds",
+        "0",
+        "--epochs",
+        "1",
+        "--max-train-examples",
+        "64",
+        "--max-eval-examples",
+        "32",
+        "--max-length",
+        "32",
+        "--out",
+        tmp_path,
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     assert "rt-polarity seed 0: accuracy" in r.stdout
     rec = read_table(tmp_path / "rt-polarity" / "seed0" / "predictions.parquet")

@@ -34,19 +34,25 @@ def keyword_rows(n: int, seed: int, pair: bool = False) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def tasks(tmp_path_factory):
     root = tmp_path_factory.mktemp("task")
-    for name, n, seed, pair in [("train", 320, 0, False), ("validation", 64, 1, False),
-                                ("ptrain", 160, 2, True), ("pvalidation", 32, 3, True)]:
+    for name, n, seed, pair in [
+        ("train", 320, 0, False),
+        ("validation", 64, 1, False),
+        ("ptrain", 160, 2, True),
+        ("pvalidation", 32, 3, True),
+    ]:
         keyword_rows(n, seed, pair).to_json(root / f"{name}.jsonl", orient="records", lines=True)
     single = file_task("keyword", {"train": root / "train.jsonl", "validation": root / "validation.jsonl"}, ["text"])
-    paired = file_task("keyword-pair", {"train": root / "ptrain.jsonl", "validation": root / "pvalidation.jsonl"},
-                       ["text", "second"])
+    paired = file_task(
+        "keyword-pair", {"train": root / "ptrain.jsonl", "validation": root / "pvalidation.jsonl"}, ["text", "second"]
+    )
     return single, paired
 
 
 @pytest.fixture(scope="module")
 def reference(tasks, tiny_models, tmp_path_factory):
-    return finetune(tasks[0], tiny_models["bert"], seed=0, config=CONFIG,
-                    folder=tmp_path_factory.mktemp("ref"), progress=False)
+    return finetune(
+        tasks[0], tiny_models["bert"], seed=0, config=CONFIG, folder=tmp_path_factory.mktemp("ref"), progress=False
+    )
 
 
 def test_tiny_model_learns_the_task(reference):
@@ -75,8 +81,15 @@ def test_same_seed_same_predictions_and_resume(tasks, tiny_models, reference, tm
     pd.testing.assert_frame_equal(load_predictions(again), load_predictions(reference))
     folder = tmp_path / "resumed"
     with pytest.raises(KeyboardInterrupt):
-        finetune(tasks[0], tiny_models["bert"], seed=0, config=CONFIG, folder=folder, progress=False,
-                 callbacks=(StopAfterFirstSave(),))
+        finetune(
+            tasks[0],
+            tiny_models["bert"],
+            seed=0,
+            config=CONFIG,
+            folder=folder,
+            progress=False,
+            callbacks=(StopAfterFirstSave(),),
+        )
     assert list((folder / "checkpoints").glob("checkpoint-*")) and not (folder / "predictions.parquet").exists()
     finetune(tasks[0], tiny_models["bert"], seed=0, config=CONFIG, folder=folder, progress=False)
     pd.testing.assert_frame_equal(load_predictions(folder), load_predictions(reference))

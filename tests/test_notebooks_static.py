@@ -36,4 +36,5 @@ def test_one_parameters_cell_with_demo_defaults_and_no_outputs(path):
 @pytest.mark.parametrize("profile", ["smoke", "demo", "paper"])
 def test_profiles_share_keys(profile):
     assert set(yaml.safe_load((paths.PARAMS / f"{profile}.yaml").read_text())) == set(
-        yaml.safe_load((paths.PARAMS / "demo.yaml").read_text()))
+        yaml.safe_load((paths.PARAMS / "demo.yaml").read_text())
+    )

@@ -10,9 +10,15 @@ from precog.tasks import DEMO, GLUE, _glue_task, file_task, get_task, load_glue_
 
 # The schema of nyu-mll/glue on the hub (field names and label names per config).
 HUB_SCHEMA = {
-    "cola": ["sentence"], "sst2": ["sentence"], "mrpc": ["sentence1", "sentence2"],
-    "qqp": ["question1", "question2"], "stsb": ["sentence1", "sentence2"], "mnli": ["premise", "hypothesis"],
-    "qnli": ["question", "sentence"], "rte": ["sentence1", "sentence2"], "wnli": ["sentence1", "sentence2"],
+    "cola": ["sentence"],
+    "sst2": ["sentence"],
+    "mrpc": ["sentence1", "sentence2"],
+    "qqp": ["question1", "question2"],
+    "stsb": ["sentence1", "sentence2"],
+    "mnli": ["premise", "hypothesis"],
+    "qnli": ["question", "sentence"],
+    "rte": ["sentence1", "sentence2"],
+    "wnli": ["sentence1", "sentence2"],
 }
 
 
@@ -27,7 +33,8 @@ def write_glue_like(root, config, split, n=6, unlabelled=False):
     rows["idx"] = list(range(n))
     (root / config).mkdir(parents=True, exist_ok=True)
     datasets.Dataset.from_dict(rows, features=datasets.Features(feats)).to_parquet(
-        str(root / config / f"{split}-00000-of-00001.parquet"))
+        str(root / config / f"{split}-00000-of-00001.parquet")
+    )
 
 
 def test_registry_matches_glue_schema():
