@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -135,9 +136,10 @@ def test_two_processes_give_the_single_process_output(tiny_models, table, tmp_pa
     args = ["score", "--model", tiny_models["roberta"], "--input", table, "--text-field", "a", "--chunk-rows", "16"]
     single, multi = tmp_path / "single.parquet", tmp_path / "multi.parquet"
     assert precog(*args, "--out", single).returncode == 0
+    accelerate = Path(sys.executable).with_name("accelerate")  # the venv's, whatever PATH says
     r = subprocess.run(
         [
-            "accelerate",
+            str(accelerate),
             "launch",
             "--multi_gpu",
             "--num_processes",
