@@ -16,6 +16,7 @@ Demo tasks (ours, built offline from data/raw; see data/README.md):
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -108,8 +109,6 @@ def load_glue_split(config: str, split: str, root: str = GLUE_HUB_ROOT) -> datas
 
 
 def _glue_task(name: str, root: str | None = None) -> Task:
-    import os
-
     text_fields, labels, metric, evals = GLUE[name]
     root = root or os.environ.get("PRECOG_GLUE_DIR", GLUE_HUB_ROOT)
     splits = ("train", *evals, *(s.replace("validation", "test") for s in evals))
