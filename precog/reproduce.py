@@ -32,6 +32,11 @@ ARTIFACTS = [
     "precog_explained",
 ]
 ORDER = PIPELINE + ARTIFACTS
+# Steps that run for minutes without printing (their progress bars stay inside the kernel).
+SLOW = {
+    ("00_pretrain_demo_model", "demo"): ", ~15 min on 2 CPU cores the first time",
+    ("02_finetune", "demo"): ", a few minutes the first time",
+}
 
 
 def _digest(files: list[Path], extra: str = "") -> str:
@@ -87,7 +92,14 @@ def reproduce(profile: str = "demo", force: bool = False) -> Path:
         if not force and target.is_file() and old.get(name) == new[name]:
             log.info("[%d/%d] %s: up to date, skipped", i, len(ORDER), name)
             continue
-        log.info("[%d/%d] %s: running (executed copy: %s)", i, len(ORDER), name, target.relative_to(paths.ROOT))
+        log.info(
+            "[%d/%d] %s: running%s (executed copy: %s)",
+            i,
+            len(ORDER),
+            name,
+            SLOW.get((name, profile), ""),
+            target.relative_to(paths.ROOT),
+        )
         start = time.perf_counter()
         pm.execute_notebook(
             paths.NOTEBOOKS / f"{name}.ipynb",
