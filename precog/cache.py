@@ -35,6 +35,11 @@ def path_fingerprint(path: str | Path) -> str:
     return h.hexdigest()
 
 
+def model_identity(model: str | Path) -> str:
+    """What identifies a model in cache keys: its files' fingerprint for a folder, else the hub id."""
+    return path_fingerprint(model) if Path(model).exists() else str(model)
+
+
 def key_of(obj: object, length: int = 16) -> str:
     """Short stable hash of a JSON-able object (dict keys sorted)."""
     blob = json.dumps(obj, sort_keys=True, default=str).encode()

@@ -103,8 +103,9 @@ class _EpochProbs(TrainerCallback):
 
 def run_key(task: Task, model: str, seed: int, config: FinetuneConfig) -> str:
     """Cache key of one fine-tuning run."""
-    ident = cache.path_fingerprint(model) if Path(model).exists() else model
-    return cache.key_of({"task": task.name, "model": ident, "seed": seed, "config": asdict(config), "version": 1})
+    return cache.key_of(
+        {"task": task.name, "model": cache.model_identity(model), "seed": seed, "config": asdict(config), "version": 1}
+    )
 
 
 def finetune(

@@ -78,7 +78,7 @@ def scores(params: dict, cached_only: bool = False, progress: bool = True) -> pd
     truncated, precog@k..., pll, mean_logprob, min20_logprob, minkpp20 [, dose].
     """
     model = model_source(params, cached_only, progress)
-    ident = cache.path_fingerprint(model) if Path(model).exists() else model
+    ident = cache.model_identity(model)
     frames = []
     for task in params["tasks"]:
         key = cache.key_of(
@@ -140,7 +140,7 @@ def controls(params: dict, scored: pd.DataFrame) -> pd.DataFrame:
     mean log pre-training-corpus frequency of the example's tokens (corpus before injection).
     Cached under a key of the model and the scored examples."""
     model = model_source(params, cached_only=True)
-    ident = cache.path_fingerprint(model) if Path(model).exists() else model
+    ident = cache.model_identity(model)
     key = cache.key_of({"model": ident, "examples": scored[["task", "id"]].to_numpy().tolist(), "version": 1})
     path = cache.entry("controls", key) / "controls.parquet"
     if path.is_file():

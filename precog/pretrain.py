@@ -118,7 +118,7 @@ def base_passages(config: PretrainConfig) -> list[str]:
     return out
 
 
-def injected_passages(config: PretrainConfig, members: pd.DataFrame) -> list[str]:
+def injected_passages(members: pd.DataFrame) -> list[str]:
     """``dose`` copies of every manifest example's text."""
     out = []
     for task, rows in members.groupby("task", sort=True):
@@ -177,7 +177,7 @@ def pretrain(config: PretrainConfig, force: bool = False, progress: bool = True)
     start = time.perf_counter()
     members = manifest(config)
     base = base_passages(config)
-    passages = base + injected_passages(config, members)
+    passages = base + injected_passages(members)
     random.Random(config.seed).shuffle(passages)
     tokenizer = train_tokenizer(base, config.vocab_size)
     encoded = tokenizer(passages, truncation=True, max_length=config.max_length)["input_ids"]

@@ -38,7 +38,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from precog.cache import path_fingerprint
+from precog.cache import model_identity
 from precog.errors import PrecogError
 from precog.jobs import dist_state, finish, run_chunked
 from precog.models import ModelSpec, load_masked_lm, max_input_length
@@ -491,7 +491,7 @@ def score_to_file(
     fingerprint = {
         "precog": __import__("precog").__version__,
         "model": str(model),
-        "model_files": path_fingerprint(model) if Path(model).exists() else None,
+        "model_files": model_identity(model),
         "input": int(pd.util.hash_pandas_object(df, index=False).sum() % (1 << 62)),
         "fields": [text_field, text_pair_field],
         "k": ks,
