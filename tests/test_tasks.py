@@ -6,52 +6,55 @@ import datasets
 import pytest
 
 from precog.errors import PrecogError
-from precog.tasks import DEMO, GLUE, _glue_task, file_task, get_task, load_glue_split
+from precog.tasks import DEMO, _glue_task, file_task, get_task, load_glue_split
 
-# The schema of nyu-mll/glue on the hub (field names and label names per config).
+# The documented schema of nyu-mll/glue on the hub (dataset card): text fields, ClassLabel
+# names in id order (None: a float label), evaluation splits. Written down from the card,
+# not from precog.tasks, so a registry mistake shows up as a mismatch.
 HUB_SCHEMA = {
-    "cola": ["sentence"],
-    "sst2": ["sentence"],
-    "mrpc": ["sentence1", "sentence2"],
-    "qqp": ["question1", "question2"],
-    "stsb": ["sentence1", "sentence2"],
-    "mnli": ["premise", "hypothesis"],
-    "qnli": ["question", "sentence"],
-    "rte": ["sentence1", "sentence2"],
-    "wnli": ["sentence1", "sentence2"],
+    "cola": (["sentence"], ["unacceptable", "acceptable"], ["validation"]),
+    "sst2": (["sentence"], ["negative", "positive"], ["validation"]),
+    "mrpc": (["sentence1", "sentence2"], ["not_equivalent", "equivalent"], ["validation"]),
+    "qqp": (["question1", "question2"], ["not_duplicate", "duplicate"], ["validation"]),
+    "stsb": (["sentence1", "sentence2"], None, ["validation"]),
+    "mnli": (["premise", "hypothesis"], ["entailment", "neutral", "contradiction"],
+             ["validation_matched", "validation_mismatched"]),
+    "qnli": (["question", "sentence"], ["entailment", "not_entailment"], ["validation"]),
+    "rte": (["sentence1", "sentence2"], ["entailment", "not_entailment"], ["validation"]),
+    "wnli": (["sentence1", "sentence2"], ["not_entailment", "entailment"], ["validation"]),
 }
 
 
 def write_glue_like(root, config, split, n=6, unlabelled=False):
-    """A parquet file laid out and typed like the hub's nyu-mll/glue/<config>/<split>-*.parquet."""
-    fields, labels = GLUE[config][0], GLUE[config][1]
+    """A parquet file laid out and typed like the hub's nyu-mll/glue/<config>/<split>-*.parquet,
+    built from the documented schema above."""
+    fields, labels, _ = HUB_SCHEMA[config]
     feats = {f: datasets.Value("string") for f in fields}
-    feats["label"] = datasets.ClassLabel(names=list(labels)) if labels else datasets.Value("float32")
+    feats["label"] = datasets.ClassLabel(names=labels) if labels else datasets.Value("float32")
     feats["idx"] = datasets.Value("int32")
     rows = {f: [f"{f} {i}" for i in range(n)] for f in fields}
-    rows["label"] = [-1 if unlabelled else i % max(1, len(labels)) for i in range(n)]
-    rows["idx"] = list(range(n))
+    rows["label"] = [-1 if unlabelled else (i % len(labels) if labels else i / 2) for i in range(n)]
+    rows["idx"] = list(range(10, 10 + n))
     (root / config).mkdir(parents=True, exist_ok=True)
     datasets.Dataset.from_dict(rows, features=datasets.Features(feats)).to_parquet(
         str(root / config / f"{split}-00000-of-00001.parquet")
     )
+    return rows
 
 
-def test_registry_matches_glue_schema():
-    assert {k: list(v[0]) for k, v in GLUE.items()} == HUB_SCHEMA
-    assert GLUE["mnli"][3] == ("validation_matched", "validation_mismatched")
-    assert get_task("stsb").is_regression and get_task("cola").metric == "matthews"
-    assert get_task("mnli").num_labels == 3
-
-
-@pytest.mark.parametrize("config", ["cola", "mrpc", "mnli"])
-def test_local_copy_in_glue_layout_loads_through_the_hub_code_path(tmp_path, config):
-    task = _glue_task(config, root=str(tmp_path))
-    split = task.eval_split
-    write_glue_like(tmp_path, config, split)
-    ds = task.load(split)
-    assert ds.column_names == [*GLUE[config][0], "label", "id"]
-    assert ds["id"] == list(range(6)) and set(ds["label"]) <= set(range(task.num_labels))
+@pytest.mark.parametrize("config", sorted(HUB_SCHEMA))
+def test_every_glue_task_reads_a_hub_layout_parquet_through_the_real_loader(tmp_path, config, monkeypatch):
+    fields, labels, evals = HUB_SCHEMA[config]
+    monkeypatch.setenv("PRECOG_GLUE_DIR", str(tmp_path))
+    task = get_task(config)
+    assert [task.eval_split] == evals[:1] and list(task.text_fields) == fields
+    assert list(task.label_names) == (labels or []) and task.is_regression == (labels is None)
+    for split in evals:
+        rows = write_glue_like(tmp_path, config, split)
+        ds = task.load(split)
+        assert ds.column_names == [*fields, "label", "id"]
+        assert ds["id"] == rows["idx"] and ds[fields[0]] == rows[fields[0]]
+        assert ds["label"] == pytest.approx(rows["label"])
 
 
 def test_unlabelled_split_is_refused(tmp_path):
@@ -68,14 +71,33 @@ def test_offline_hub_is_one_line_naming_the_way_out():
 
 
 def test_demo_tasks_are_stable_and_labelled():
-    rt, wiki = DEMO["rt-polarity"], DEMO["wiki-next"]
+    rt, nxt = DEMO["rt-polarity"], DEMO["review-next"]
     v = rt.load("validation")
-    assert len(v) == 800 and v.column_names == ["id", "sentence", "label"]
+    assert len(v) == 1000 and v.column_names == ["id", "sentence", "label"]
     assert v["id"] == rt.load("validation")["id"]  # same seeded split every time
     assert set(v["id"]).isdisjoint(rt.load("train")["id"])
-    w = wiki.load("validation")
-    assert len(w) == 400 and w.column_names == ["id", "sentence1", "sentence2", "label"]
-    assert 0.3 < sum(w["label"]) / len(w) < 0.7
+    w = nxt.load("validation")
+    assert len(w) == 1000 and w.column_names == ["id", "sentence1", "sentence2", "label"]
+    assert 0.4 < sum(w["label"]) / len(w) < 0.6
+    assert rt.label_words == ("negative", "positive") and len(nxt.label_words) == 2
+
+
+def test_review_next_uses_every_sentence_once_across_splits():
+    from precog.overlap import words
+
+    nxt = DEMO["review-next"]
+    seen = []
+    for split in ("train", "validation"):
+        ds = nxt.load(split)
+        seen += [" ".join(words(s)) for f in ("sentence1", "sentence2") for s in ds[f]]
+    assert len(seen) == len(set(seen)), "a sentence occurs in two examples"
+
+
+def test_review_next_reviews_are_not_in_the_pretraining_share():
+    from precog.tasks import review_partition
+
+    part = review_partition()
+    assert set(part["pretrain"]).isdisjoint(part["review-next"])
 
 
 def test_unknown_task_and_split():
