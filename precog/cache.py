@@ -7,8 +7,10 @@ valid only once its ``done.json`` marker exists, written last.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
+from functools import cache
 from pathlib import Path
 
 from precog import paths
@@ -38,6 +40,44 @@ def path_fingerprint(path: str | Path) -> str:
 def model_identity(model: str | Path) -> str:
     """What identifies a model in cache keys: its files' fingerprint for a folder, else the hub id."""
     return path_fingerprint(model) if Path(model).exists() else str(model)
+
+
+def _precog_imports(path: Path) -> set[str]:
+    """Names of the precog modules that the module at ``path`` imports (``precog.x`` -> ``x``)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "precog":
+            if node.module == "precog":
+                names.update(a.name for a in node.names)
+            else:
+                names.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            names.update(a.name.split(".")[1] for a in node.names if a.name.startswith("precog."))
+    return {n for n in names if (paths.PACKAGE / f"{n}.py").is_file()}
+
+
+@cache
+def module_sources(module: str) -> tuple[Path, ...]:
+    """Source files of precog module ``module`` and of every precog module it imports, transitively."""
+    todo, seen = [module], set()
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo += sorted(_precog_imports(paths.PACKAGE / f"{name}.py"))
+    return tuple(paths.PACKAGE / f"{n}.py" for n in sorted(seen))
+
+
+def code_digest(*modules: str) -> str:
+    """Digest of the source code that computes a result: the named precog modules and their imports.
+
+    Part of every cache key, so that a code change recomputes exactly what it affects.
+    """
+    h = hashlib.sha256()
+    for f in sorted({f for m in modules for f in module_sources(m)}):
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def key_of(obj: object, length: int = 16) -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent
 DATA = ROOT / "data"
 DATA_RAW = DATA / "raw"
 CACHE = Path(os.environ.get("PRECOG_CACHE", DATA / "cache"))

@@ -1,31 +1,37 @@
-"""The controlled pre-training study: a small BERT that has seen a known, dosed set of examples.
+"""The demo's pre-trained models: a small BERT trained here, offline, and its study copies.
 
-Recipe (``pretrain(config)``):
+Recipe (every step cached; see ``models(...)``):
 
-1. Membership manifest: every used validation example of every demo task gets, by a
-   seeded balanced draw, a dose d in ``config.doses`` (d = 0: never seen).
-2. Corpus: Wikipedia prose of the pre-training articles (cut into ~``chunk_words``-word
-   passages) + news documents + d copies of each dosed example's text (never its label;
-   a pair as one passage "A B"), shuffled with the seed.
-3. WordPiece tokenizer (uncased, BERT special tokens; our deterministic trainer in
-   :mod:`precog.wordpiece`) trained on the corpus *before* injection, so the vocabulary
-   does not depend on the doses.
-4. ``BertForMaskedLM`` trained with the standard MLM objective (15% of tokens, 80/10/10
-   mask/random/keep) through ``Trainer``; the loss and the MLM head are computed only at
-   the masked positions (the head over all positions would dominate the cost).
-5. Saved with ``save_pretrained`` (+ tokenizer, manifest.csv, pretrain.json with the
-   loss curve, quality.json with held-out masked-token accuracy) in a cache folder keyed
-   by (config, data checksums, seed); a second call loads instead of training.
+1. **Corpus** (:func:`base_sequences`): Wikipedia prose of the pre-training articles, news,
+   the pre-training share of the movie reviews, film plot summaries and the text of the
+   rt-polarity training split (never its labels), cut into ~``chunk_words``-word chunks;
+   two consecutive chunks make one sequence, as two segments (``pair_share`` of the time,
+   so segment B is trained the way pair tasks use it) or as one. A sequence that shares a
+   sentence or an 8-gram with any study example is dropped.
+2. **Tokenizer**: uncased WordPiece (our deterministic trainer, :mod:`precog.wordpiece`).
+3. **Embeddings**: token embeddings from a PPMI-SVD factorisation of the corpus
+   (:mod:`precog.cooccurrence`), kept fixed during pre-training; the MLM decoder is untied.
+4. **Base model**: ``BertForMaskedLM`` trained with MLM (``mlm_probability``, 80/10/10) for
+   ``steps`` steps; loss and head only at masked positions. No example is injected.
+5. **Study models A and B** (:mod:`precog.study`): the base model trained on, for one more
+   ``passes``, a corpus of its injected copies plus ``base_share`` base sequences per copy.
+   A and B differ only in which examples they were given.
+6. **Random init**: the same architecture and tokenizer with random weights (the control
+   that shows whether pre-training transfers).
+
+Folders hold ``save_pretrained`` output, the tokenizer, ``manifest.csv``, ``pretrain.json``
+(loss curve, sizes) and ``quality.json`` (masked-token accuracy on held-out Wikipedia).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import random
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -42,110 +48,93 @@ from transformers import (
 )
 
 from precog import cache, corpus
+from precog.configs import PretrainConfig, StudyConfig
+from precog.cooccurrence import ppmi_svd
 from precog.data import SOURCES
+from precog.errors import PrecogError
 from precog.progress import quiet
-from precog.tasks import DEMO, wiki_partition
+from precog.study import check_label_words, fingerprints, injected_passages, manifest, study_texts
+from precog.tasks import DEMO, NEXT_WORDS, Task, review_partition, wiki_partition
 from precog.wordpiece import count_words, train_vocab
 
 log = logging.getLogger("precog")
 
-
-@dataclass(frozen=True)
-class PretrainConfig:
-    """Everything that determines the demo model (all of it enters the cache key)."""
-
-    vocab_size: int = 8000
-    layers: int = 2
-    hidden: int = 128
-    heads: int = 2
-    intermediate: int = 512
-    max_length: int = 64
-    batch_size: int = 32
-    learning_rate: float = 7e-4
-    warmup_steps: int = 200
-    steps: int = 7000
-    weight_decay: float = 0.01
-    mlm_probability: float = 0.15
-    chunk_words: int = 40
-    doses: tuple[int, ...] = (0, 1, 4, 16)
-    eval_examples: dict[str, int] = field(default_factory=lambda: {"rt-polarity": 800, "wiki-next": 400})
-    wiki_articles: int | None = None  # None: every pre-training article; smoke: a few
-    news: bool = True
-    heldout_chunks: int = 300
-    seed: int = 0
-
-    @classmethod
-    def from_dict(cls, values: dict) -> PretrainConfig:
-        values = dict(values)
-        if "doses" in values:
-            values["doses"] = tuple(values["doses"])
-        return cls(**values)
+Sequence_ = tuple[str, str | None]  # (segment A, segment B or None)
 
 
-def manifest(config: PretrainConfig) -> pd.DataFrame:
-    """Membership manifest: one row (task, id, dose) per used validation example.
-
-    The first ``eval_examples[task]`` validation examples (by id) of each demo task are
-    shuffled with the seed and dealt doses in turn, so every dose gets an equal share.
-    """
-    rows = []
-    for t, (name, n) in enumerate(sorted(config.eval_examples.items())):
-        ids = sorted(DEMO[name].load("validation")["id"])[:n]
-        order = ids[:]
-        random.Random(config.seed * 1000 + t).shuffle(order)
-        rows += [(name, i, config.doses[j % len(config.doses)]) for j, i in enumerate(order)]
-    df = pd.DataFrame(rows, columns=["task", "id", "dose"])
-    return df.sort_values(["task", "id"], ignore_index=True)
-
-
-def example_texts(task: str, ids) -> dict[int, str]:
-    """The text of each validation example as one passage (pairs joined by a space)."""
-    ds = DEMO[task].load("validation")
-    fields = DEMO[task].text_fields
-    wanted = set(ids)
-    return {r["id"]: " ".join(r[f] for f in fields) for r in ds if r["id"] in wanted}
-
-
-def base_passages(config: PretrainConfig) -> list[str]:
-    """Pre-training text before injection: Wikipedia passages, then news documents."""
+# ---------------------------------------------------------------- corpus
+def documents(config: PretrainConfig) -> list[tuple[str, ...]]:
+    """Pre-training documents as tuples of sentences, before chunking and injection."""
     articles = corpus.wikipedia_articles()
-    keep = wiki_partition()["pretrain"]
-    if config.wiki_articles is not None:
-        keep = keep[: config.wiki_articles]
-    out = [c for a in keep for para in articles[a][1] for c in corpus.chunk_words(para, config.chunk_words)]
+    keep = wiki_partition()["pretrain"][: config.wiki_articles]
+    docs = [tuple(corpus.split_sentences(p)) for a in keep for p in articles[a][1]]
     if config.news:
-        out += [c for doc in corpus.news_documents() for c in corpus.chunk_words(doc, config.chunk_words)]
-    return out
+        docs += [tuple(corpus.split_sentences(d)) for d in corpus.news_documents()]
+    reviews = corpus.movie_reviews()
+    docs += [reviews[r] for r in review_partition()["pretrain"][: config.reviews]]
+    if config.plots:
+        docs += [tuple(corpus.split_sentences(p)) for p in corpus.rotten_plots()]
+    if config.task_train_text:
+        docs += [(s,) for s in DEMO["rt-polarity"].load("train")["sentence"]]
+    return [d for d in docs if d]
 
 
-def injected_passages(members: pd.DataFrame) -> list[str]:
-    """``dose`` copies of every manifest example's text."""
-    out = []
-    for task, rows in members.groupby("task", sort=True):
-        texts = example_texts(task, rows["id"])
-        for i, dose in zip(rows["id"], rows["dose"], strict=True):
-            out += [texts[i]] * int(dose)
+def base_sequences(config: PretrainConfig, exclude: set) -> list[Sequence_]:
+    """Training sequences of the base corpus: pairs of consecutive chunks, as two segments
+    (``pair_share`` of them, seeded) or joined; sequences overlapping ``exclude`` (fingerprints
+    of the study examples) are dropped.
+
+    With ``next_sentence``, BERT's next-sentence objective is written into the text: a
+    pair's second segment ends with the word "next", or, half of the time, is replaced by a
+    chunk of another document and ends with "random" (:data:`precog.tasks.NEXT_WORDS`);
+    the word is masked and predicted like any other.
+    """
+    rng = random.Random(config.seed)
+    chunked = [corpus.chunk_words(doc, config.chunk_words) for doc in documents(config)]
+    out: list[Sequence_] = []
+    for d, chunks in enumerate(chunked):
+        for i in range(0, len(chunks), 2):
+            a, b = chunks[i], chunks[i + 1] if i + 1 < len(chunks) else None
+            pair = b is not None and rng.random() < config.pair_share
+            if pair and config.next_sentence:
+                if rng.random() < 0.5:
+                    b = f"{b} {NEXT_WORDS[1]}"
+                else:
+                    other = rng.randrange(len(chunked) - 1)
+                    other += other >= d  # another document
+                    b = f"{rng.choice(chunked[other] or [b])} {NEXT_WORDS[0]}"
+            seq = (a, b) if pair else (a if b is None else f"{a} {b}", None)
+            if fingerprints(" ".join(s for s in seq if s)).isdisjoint(exclude):
+                out.append(seq)
     return out
 
 
 def heldout_passages(config: PretrainConfig) -> list[str]:
-    """Wikipedia passages of the held-out articles (never in the corpus), for quality checks."""
+    """Wikipedia passages of the held-out articles (never in any corpus), for quality checks."""
     articles = corpus.wikipedia_articles()
     chunks = [
-        c
-        for a in wiki_partition()["heldout"]
-        for p in articles[a][1]
-        for c in corpus.chunk_words(p, config.chunk_words)
+        c for a in wiki_partition()["heldout"] for p in articles[a][1] for c in corpus.chunk_words(p, 2 * config.chunk_words)
     ]
     return chunks[: config.heldout_chunks]
 
 
-def train_tokenizer(passages: list[str], vocab_size: int) -> BertTokenizer:
-    """An uncased WordPiece tokenizer with BERT's special tokens (deterministic, see wordpiece)."""
-    pieces = train_vocab(count_words(passages), vocab_size)
+def train_tokenizer(texts: list[str], vocab_size: int, required: tuple[str, ...] = ()) -> BertTokenizer:
+    """An uncased WordPiece tokenizer with BERT's special tokens (deterministic, see wordpiece);
+    ``required`` words (the tasks' label words) are whole tokens."""
+    pieces = train_vocab(count_words(texts), vocab_size, required=required)
     return BertTokenizer(vocab={p: i for i, p in enumerate(pieces)}, do_lower_case=True, model_max_length=512)
 
 
+def encode(tokenizer, sequences: list[Sequence_], max_length: int) -> list[dict]:
+    """Token ids and segment ids of each sequence, truncated to ``max_length``."""
+    out = []
+    for a, b in sequences:
+        enc = tokenizer(a, b, truncation=True, max_length=max_length)
+        out.append({"input_ids": enc["input_ids"], "token_type_ids": enc["token_type_ids"]})
+    return out
+
+
+# ---------------------------------------------------------------- training
 class MaskedOnlyTrainer(Trainer):
     """Trainer whose MLM loss runs the head only on the masked positions (labels != -100)."""
 
@@ -158,30 +147,9 @@ class MaskedOnlyTrainer(Trainer):
         return (loss, {"logits": logits}) if return_outputs else loss
 
 
-def data_checksums() -> dict[str, str]:
-    return {name: s.sha256 for name, s in SOURCES.items()}
-
-
-def cache_key(config: PretrainConfig) -> str:
-    return cache.key_of({"config": asdict(config), "data": data_checksums(), "version": 1})
-
-
-def pretrain(config: PretrainConfig, force: bool = False, progress: bool = True) -> Path:
-    """Train (or load from the cache) the demo model; return its folder."""
-    folder = cache.entry("pretrain", cache_key(config))
-    if cache.is_done(folder) and not force:
-        log.info("demo model from cache: %s", folder)
-        return folder
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    start = time.perf_counter()
-    members = manifest(config)
-    base = base_passages(config)
-    passages = base + injected_passages(members)
-    random.Random(config.seed).shuffle(passages)
-    tokenizer = train_tokenizer(base, config.vocab_size)
-    encoded = tokenizer(passages, truncation=True, max_length=config.max_length)["input_ids"]
-    dataset = [{"input_ids": ids} for ids in encoded]
+def new_model(config: PretrainConfig, tokenizer, embeddings: np.ndarray | None) -> BertForMaskedLM:
+    """A BERT of the configured size (no dropout while pre-training, untied decoder); with
+    ``embeddings`` (V, hidden) the token embeddings are set to them and frozen."""
     torch.manual_seed(config.seed)
     model = BertForMaskedLM(
         BertConfig(
@@ -192,17 +160,33 @@ def pretrain(config: PretrainConfig, force: bool = False, progress: bool = True)
             intermediate_size=config.intermediate,
             max_position_embeddings=max(config.max_length, 64),
             pad_token_id=tokenizer.pad_token_id,
+            hidden_dropout_prob=0.0,
+            attention_probs_dropout_prob=0.0,
+            tie_word_embeddings=False,
         )
     )
+    if embeddings is not None:
+        weight = model.bert.embeddings.word_embeddings.weight
+        with torch.no_grad():
+            weight.copy_(torch.from_numpy(embeddings))
+        weight.requires_grad_(False)
+    return model
+
+
+def train_mlm(model, tokenizer, dataset: list[dict], config: PretrainConfig, folder: Path, desc: str, progress: bool,
+              steps: int, warmup_steps: int = 0) -> list[tuple[int, float]]:
+    """``steps`` steps of MLM training at a constant learning rate (after warm-up); returns
+    the (step, loss) curve."""
     args = TrainingArguments(
         output_dir=str(folder / "trainer"),
-        max_steps=config.steps,
+        max_steps=steps,
         per_device_train_batch_size=config.batch_size,
         learning_rate=config.learning_rate,
-        warmup_steps=config.warmup_steps,
+        warmup_steps=warmup_steps,
         lr_scheduler_type="constant_with_warmup",
-        weight_decay=config.weight_decay,
-        logging_steps=max(1, config.steps // 50),
+        weight_decay=0.01,
+        adam_beta2=0.98,
+        logging_steps=max(1, min(50, steps // 20)),
         save_strategy="no",
         report_to=[],
         seed=config.seed,
@@ -214,31 +198,22 @@ def pretrain(config: PretrainConfig, force: bool = False, progress: bool = True)
     )
     collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=config.mlm_probability)
     trainer = MaskedOnlyTrainer(model=model, args=args, train_dataset=dataset, data_collator=collator)
-    quiet(trainer, "pre-training (MLM)", progress)
+    quiet(trainer, desc, progress)
     trainer.train()
-    seconds = time.perf_counter() - start
+    shutil.rmtree(folder / "trainer", ignore_errors=True)
+    return [(h["step"], round(h["loss"], 4)) for h in trainer.state.log_history if "loss" in h]
+
+
+def save_model(model, tokenizer, folder: Path, info: dict, members: pd.DataFrame, config: PretrainConfig) -> None:
+    """save_pretrained (dropout 0.1 in the saved config, for fine-tuning), tokenizer, manifest,
+    pretrain.json, quality.json; then the cache marker."""
+    model.config.hidden_dropout_prob = model.config.attention_probs_dropout_prob = 0.1
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     members.to_csv(folder / "manifest.csv", index=False)
-    losses = [(h["step"], h["loss"]) for h in trainer.state.log_history if "loss" in h]
-    shutil.rmtree(folder / "trainer", ignore_errors=True)
-    info = {
-        "config": asdict(config),
-        "data": data_checksums(),
-        "passages": len(passages),
-        "base_passages": len(base),
-        "injected_passages": len(passages) - len(base),
-        "sequences_seen": config.steps * config.batch_size,
-        "train_seconds": round(seconds, 1),
-        "loss_curve": losses,
-        "first_loss": losses[0][1] if losses else None,
-        "final_loss": losses[-1][1] if losses else None,
-    }
     (folder / "pretrain.json").write_text(json.dumps(info, indent=1) + "\n")
     (folder / "quality.json").write_text(json.dumps(heldout_quality(folder, config), indent=1) + "\n")
     cache.mark_done(folder, {"key": folder.name})
-    log.info("demo model trained in %.0f s: %s", seconds, folder)
-    return folder
 
 
 def heldout_quality(folder: Path, config: PretrainConfig) -> dict:
@@ -253,5 +228,128 @@ def heldout_quality(folder: Path, config: PretrainConfig) -> dict:
         "heldout_tokens": int(n.sum()),
         "top1_accuracy": float(np.sum(s["precog@1"].fillna(0) * n) / n.sum()),
         "top50_accuracy": float(np.sum(s["precog@50"].fillna(0) * n) / n.sum()),
-        "mean_logprob": float(np.sum(s["mean_logprob"].fillna(0) * n) / n.sum()),
     }
+
+
+# ---------------------------------------------------------------- cached models
+def data_checksums() -> dict[str, str]:
+    return {name: s.sha256 for name, s in SOURCES.items()}
+
+
+def base_key(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ...]) -> str:
+    """Cache key of the base model (the corpus depends on the study examples it excludes)."""
+    return cache.key_of(
+        {
+            "config": asdict(config),
+            "study": asdict(study),
+            "tasks": sorted(tasks),
+            "data": data_checksums(),
+            "code": cache.code_digest("pretrain"),
+        }
+    )
+
+
+@functools.lru_cache(maxsize=2)
+def clean_base_sequences(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ...]) -> list[Sequence_]:
+    """The base corpus without any sequence that overlaps a study example (computed once
+    per process: the base model and models A and B all draw on it)."""
+    members = manifest(_tasks(tasks), study)
+    exclude = set().union(*(fingerprints(t) for t in study_texts(_tasks(tasks), members).values()))
+    return base_sequences(config, exclude)
+
+
+def _tasks(names: tuple[str, ...]) -> dict[str, Task]:
+    unknown = [t for t in names if t not in DEMO]
+    if unknown:
+        raise PrecogError(f"the controlled study runs on the demo tasks ({', '.join(DEMO)}), not {unknown}")
+    return {t: DEMO[t] for t in names}
+
+
+def base_model(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ...], progress: bool = True) -> Path:
+    """Train (or load from the cache) the base model; its folder also holds the study manifest."""
+    folder = cache.entry("pretrain", base_key(config, study, tasks))
+    if cache.is_done(folder):
+        return folder
+    study.validate()
+    registry = _tasks(tasks)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    start = time.perf_counter()
+    members = manifest(registry, study)
+    sequences = clean_base_sequences(config, study, tasks)
+    words = tuple(w.lower() for t in registry.values() for w in t.label_words)
+    tokenizer = train_tokenizer([s for seq in sequences for s in seq if s], config.vocab_size, words)
+    check_label_words(registry, tokenizer)
+    encoded = encode(tokenizer, sequences, config.max_length)
+    embeddings = None
+    if config.embeddings == "ppmi-svd":
+        ids = [[t for t in e["input_ids"] if t not in tokenizer.all_special_ids] for e in encoded]
+        embeddings = ppmi_svd(ids, len(tokenizer), config.hidden, config.svd_window, seed=config.seed)
+    model = new_model(config, tokenizer, embeddings)
+    curve = train_mlm(model, tokenizer, encoded, config, folder, "pre-training the base model (MLM)", progress,
+                      steps=config.steps, warmup_steps=config.warmup_steps)
+    info = {
+        "phase": "base",
+        "sequences": len(sequences),
+        "tokens": int(sum(len(e["input_ids"]) for e in encoded)),
+        "passes": round(config.steps * config.batch_size / len(encoded), 3),
+        "train_seconds": round(time.perf_counter() - start, 1),
+        "loss_curve": curve,
+    }
+    save_model(model, tokenizer, folder, info, members, config)
+    log.info("base model trained in %.0f s: %s", info["train_seconds"], folder)
+    return folder
+
+
+def study_model(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ...], which: str,
+                progress: bool = True) -> Path:
+    """Model A or B: the base model trained on its injected copies plus base sequences."""
+    base = base_model(config, study, tasks, progress)
+    folder = cache.entry("pretrain", cache.key_of({"base": base.name, "model": which}))
+    if cache.is_done(folder):
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    start = time.perf_counter()
+    registry = _tasks(tasks)
+    members = pd.read_csv(base / "manifest.csv")
+    tokenizer = BertTokenizer.from_pretrained(base)
+    injected = injected_passages(registry, members, which)
+    pool = clean_base_sequences(config, study, tasks)
+    extra = random.Random(study.seed).sample(pool, min(len(pool), round(study.base_share * len(injected))))
+    sequences = injected + extra
+    model = BertForMaskedLM.from_pretrained(base)
+    model.config.hidden_dropout_prob = model.config.attention_probs_dropout_prob = 0.0
+    model = BertForMaskedLM.from_pretrained(base, config=model.config)
+    model.bert.embeddings.word_embeddings.weight.requires_grad_(config.embeddings != "ppmi-svd")
+    steps = study.passes * -(-len(sequences) // config.batch_size)
+    curve = train_mlm(model, tokenizer, encode(tokenizer, sequences, config.max_length), config, folder,
+                      f"pre-training model {which} (injected copies)", progress, steps=steps)
+    info = {
+        "phase": f"model {which}",
+        "base": base.name,
+        "injected_sequences": len(injected),
+        "base_sequences": len(extra),
+        "passes": study.passes,
+        "train_seconds": round(time.perf_counter() - start, 1),
+        "loss_curve": curve,
+    }
+    save_model(model, tokenizer, folder, info, members, config)
+    log.info("model %s trained in %.0f s: %s", which, info["train_seconds"], folder)
+    return folder
+
+
+def random_model(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ...], progress: bool = True) -> Path:
+    """The control: the same architecture and tokenizer, random weights (no pre-training)."""
+    base = base_model(config, study, tasks, progress)
+    folder = cache.entry("pretrain", cache.key_of({"base": base.name, "model": "random"}))
+    if cache.is_done(folder):
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    tokenizer = BertTokenizer.from_pretrained(base)
+    model = new_model(config, tokenizer, None)
+    model.config.hidden_dropout_prob = model.config.attention_probs_dropout_prob = 0.1
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    cache.mark_done(folder, {"key": folder.name})
+    return folder

@@ -37,19 +37,23 @@ def _join(a: str, b: str) -> str:
     return a + b[2:]
 
 
-def train_vocab(words: Counter, vocab_size: int, min_char_count: int = 2) -> list[str]:
+def train_vocab(
+    words: Counter, vocab_size: int, min_char_count: int = 2, required: tuple[str, ...] = ()
+) -> list[str]:
     """Vocabulary (list of pieces, index = id) learned from word counts.
 
     Args:
         words: word -> count.
         vocab_size: total size including the special tokens.
         min_char_count: characters rarer than this are left out (words using them map to [UNK]).
+        required: whole words that must be single tokens (placed right after the specials).
     """
     chars: Counter = Counter()
     for w, c in words.items():
         for s in _symbols(w):
             chars[s] += c
-    vocab = list(SPECIALS) + sorted(s for s, c in chars.items() if c >= min_char_count)
+    vocab = list(SPECIALS) + list(dict.fromkeys(required))
+    vocab += sorted(s for s, c in chars.items() if c >= min_char_count and s not in vocab)
     known = set(vocab)
     seqs = {w: _symbols(w) for w in words if all(s in known for s in _symbols(w))}
     pairs: Counter = Counter()

@@ -1,0 +1,173 @@
+"""The controlled memorization study: which evaluation example goes into which pre-trained
+model, in what form and how often (the membership manifest), and the checks that keep the
+arms clean.
+
+Design (a crossover). For every demo task, evaluation examples are dealt to cells:
+
+* ``never`` (dose 0): in no pre-training corpus;
+* ``text`` at dose d: the example exactly as the classifier sees it (one segment, or two
+  for a pair task), d copies;
+* ``text+label`` at dose d: the same with its label word appended to the last segment, d
+  copies: the positive control, in which memorization *can* be exploited.
+
+Every injected cell is split in halves: one half goes into the corpus of model A, the
+other into that of model B, so each injected example is measured both seen (in its model)
+and unseen (in the other) — a paired comparison that removes example difficulty.
+Examples are dealt within each label separately, so every cell has the label shares of the
+whole sample (to rounding). Candidates are taken in a seeded order, skipping any that
+shares a sentence or an 8-gram with one already taken, so no two study examples overlap.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pandas as pd
+
+from precog.configs import ARMS, MODELS, StudyConfig
+from precog.errors import PrecogError
+from precog.overlap import ngrams, words
+from precog.tasks import Task
+
+NGRAM = 8  # contamination: no shared word 8-gram
+
+
+def example_text(task: Task, row) -> str:
+    """An example's text as one string (pair fields joined by a space), for overlap checks."""
+    return " ".join(str(row[f]) for f in task.text_fields)
+
+
+def fingerprints(text: str, n: int = NGRAM) -> set:
+    """What two texts must not share: their word n-grams and their normalised sentences."""
+    from precog.corpus import split_sentences
+
+    out: set = set(ngrams(words(text), n))
+    out.update(" ".join(words(s)) for s in split_sentences(text) if words(s))
+    return out
+
+
+def overlaps(texts: list[str], keys: set, n: int = NGRAM) -> np.ndarray:
+    """Whether each text shares a sentence or a word n-gram with ``keys`` (from :func:`fingerprints`): (N,) bool."""
+    return np.array([not fingerprints(t, n).isdisjoint(keys) for t in texts], dtype=bool)
+
+
+def clean_candidates(task: Task, frame: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    """``n`` examples of ``frame`` in a seeded order, none sharing a sentence or 8-gram with another.
+
+    Raises:
+        PrecogError: if the split has fewer than ``n`` such examples.
+    """
+    order = list(range(len(frame)))
+    random.Random(f"{seed}:{task.name}").shuffle(order)
+    taken, seen = [], set()
+    for i in order:
+        keys = fingerprints(example_text(task, frame.iloc[i]))
+        if keys and keys.isdisjoint(seen):
+            taken.append(i)
+            seen |= keys
+            if len(taken) == n:
+                return frame.iloc[taken].reset_index(drop=True)
+    raise PrecogError(
+        f"task {task.name} has only {len(taken)} non-overlapping {task.eval_split} examples; the study asks for {n} "
+        "(lower study.never / study.injected)"
+    )
+
+
+def cells(config: StudyConfig) -> list[tuple[str, int, str, int]]:
+    """(arm, dose, model, examples) of every cell of one task; model '-' for never."""
+    out = [("never", 0, "-", config.never)]
+    for arm in ARMS[1:]:
+        for dose, n in sorted(config.injected.get(arm, {}).items()):
+            out += [(arm, dose, m, n // 2) for m in MODELS]
+    return out
+
+
+def deal(labels: np.ndarray, sizes: list[int]) -> np.ndarray:
+    """Assign examples to cells of the given sizes, evenly within every label.
+
+    Examples are ordered by label; slot k of a cell of size s sits at (k + 1/2) / s of the
+    way through the list, so each cell draws from every label in proportion.
+
+    Args:
+        labels: (N,) label of each example, N = sum(sizes).
+        sizes: examples per cell.
+    Returns:
+        (N,) cell index of each example.
+    """
+    slots = sorted(((k + 0.5) / s, c) for c, s in enumerate(sizes) for k in range(s))
+    order = np.argsort(labels, kind="stable")
+    out = np.empty(len(labels), dtype=int)
+    out[order] = [c for _, c in slots]
+    return out
+
+
+def manifest(tasks: dict[str, Task], config: StudyConfig) -> pd.DataFrame:
+    """The membership manifest: one row per study example.
+
+    Returns:
+        task, id, label, arm, dose (copies), exposures (copies x passes), model ('A', 'B' or '-').
+    """
+    config.validate()
+    frames = []
+    for name in sorted(tasks):
+        task = tasks[name]
+        pool = clean_candidates(task, task.load(task.eval_split).to_pandas(), config.size(), config.seed)
+        layout = cells(config)
+        which = deal(pool["label"].to_numpy(), [c[3] for c in layout])
+        frames.append(
+            pd.DataFrame(
+                {
+                    "task": name,
+                    "id": pool["id"].to_numpy(),
+                    "label": pool["label"].to_numpy(),
+                    "arm": [layout[c][0] for c in which],
+                    "dose": [layout[c][1] for c in which],
+                    "model": [layout[c][2] for c in which],
+                }
+            )
+        )
+    df = pd.concat(frames, ignore_index=True)
+    df.insert(5, "exposures", df["dose"] * config.passes)
+    return df.sort_values(["task", "id"], ignore_index=True)
+
+
+def check_label_words(tasks: dict[str, Task], tokenizer) -> None:
+    """Every label word of every task must be one token of ``tokenizer`` (one clear line otherwise)."""
+    for name, task in sorted(tasks.items()):
+        if len(task.label_words) != task.num_labels:
+            raise PrecogError(f"task {name} needs one label word per label {task.label_names}, has {task.label_words}")
+        for w in task.label_words:
+            pieces = tokenizer.tokenize(w)
+            if len(pieces) != 1 or tokenizer.convert_tokens_to_ids(pieces[0]) == tokenizer.unk_token_id:
+                raise PrecogError(f"label word '{w}' of task {name} is not a single token of the vocabulary ({pieces})")
+
+
+def segments(task: Task, row, arm: str) -> tuple[str, str | None]:
+    """The passage injected for one example: (segment A, segment B or None); text+label appends the label word."""
+    parts = [str(row[f]) for f in task.text_fields]
+    if arm == "text+label":
+        parts[-1] = f"{parts[-1]} {task.label_words[int(row['label'])]}"
+    return parts[0], (parts[1] if len(parts) > 1 else None)
+
+
+def injected_passages(tasks: dict[str, Task], members: pd.DataFrame, model: str) -> list[tuple[str, str | None]]:
+    """``dose`` copies of the passage of every example injected into ``model`` ('A' or 'B')."""
+    out = []
+    for name, rows in members[members["model"] == model].groupby("task", sort=True):
+        task = tasks[name]
+        frame = task.load(task.eval_split).to_pandas().set_index("id")
+        for i, arm, dose in zip(rows["id"], rows["arm"], rows["dose"], strict=True):
+            row = frame.loc[i].to_dict() | {"label": frame.loc[i, "label"]}
+            out += [segments(task, row, arm)] * int(dose)
+    return out
+
+
+def study_texts(tasks: dict[str, Task], members: pd.DataFrame) -> dict[tuple[str, int], str]:
+    """(task, id) -> the example's text as one string, for every manifest row."""
+    out = {}
+    for name, rows in members.groupby("task", sort=True):
+        task = tasks[name]
+        frame = task.load(task.eval_split).to_pandas().set_index("id")
+        out.update({(name, int(i)): example_text(task, frame.loc[i]) for i in rows["id"]})
+    return out
