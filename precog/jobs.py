@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
 
+from precog.progress import bar as tqdm
 from precog.tables import read_table, write_table
 
 log = logging.getLogger("precog")
@@ -88,7 +88,7 @@ def run_chunked(
     todo = [c for c in mine if not names[c].is_file()]
     if len(todo) < len(mine):
         log.warning("resuming: %d of %d chunks already done in %s", len(mine) - len(todo), len(mine), parts)
-    for c in tqdm(todo, desc=f"chunks (process {dist.rank})", disable=not progress or len(todo) < 2):
+    for c in tqdm(iterable=todo, desc=f"chunks (process {dist.rank})", disable=not progress or len(todo) < 2):
         write_table(compute(c * chunk_rows, min(n_rows, (c + 1) * chunk_rows)), names[c])
     dist.barrier()
     if dist.rank != 0:

@@ -65,10 +65,33 @@ def check_masked_lm(model: Any, tokenizer: Any) -> None:
         raise PrecogError("PreCog needs a fast (Rust) tokenizer for word_ids(); load it with use_fast=True")
 
 
+DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+
+
+def resolve_dtype(dtype: str, device: str | torch.device) -> torch.dtype:
+    """The torch dtype for ``dtype`` ("auto", "fp32", "fp16", "bf16") on ``device``.
+
+    "auto" is fp32 on CPU (exact) and fp16 on CUDA; a dtype the device cannot run is one
+    clear error.
+    """
+    kind = torch.device(device).type
+    if dtype == "auto":
+        return torch.float16 if kind == "cuda" else torch.float32
+    if dtype not in DTYPES:
+        raise PrecogError(f"dtype must be one of auto, {', '.join(DTYPES)}; got {dtype!r}")
+    if dtype == "fp16" and kind != "cuda":
+        raise PrecogError("dtype fp16 needs a CUDA device; on CPU use fp32 (exact) or bf16")
+    if dtype == "bf16" and kind == "cuda" and not torch.cuda.is_bf16_supported():
+        raise PrecogError("this GPU cannot run bf16; use fp16 or fp32")
+    return DTYPES[dtype]
+
+
 def load_masked_lm(
-    spec: ModelSpec, device: str | torch.device | None = None
+    spec: ModelSpec, device: str | torch.device | None = None, dtype: str = "auto"
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    """Return ``(model, tokenizer)`` in eval mode on ``device`` (default: CUDA if present).
+    """Return ``(model, tokenizer)`` in eval mode on ``device`` (default: CUDA if present),
+    with weights in ``dtype`` (see :func:`resolve_dtype`; a loaded pair keeps its dtype
+    under "auto").
 
     A checkpoint whose masked-LM head weights are missing (a classifier, a bare encoder)
     is refused rather than scored with a randomly initialised head.
@@ -94,7 +117,10 @@ def load_masked_lm(
     if device is None:
         keep = isinstance(spec, tuple)
         device = model.device if keep else ("cuda" if torch.cuda.is_available() else "cpu")
-    model = model.to(device).eval()
+    if dtype == "auto" and isinstance(spec, tuple):
+        model = model.to(device).eval()
+    else:
+        model = model.to(device=device, dtype=resolve_dtype(dtype, device)).eval()
     return model, tokenizer
 
 
@@ -105,3 +131,28 @@ def max_input_length(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase)
     if config.model_type in _OFFSET_POSITIONS:
         positions -= (config.pad_token_id or 0) + 1
     return int(min(512, positions, tokenizer.model_max_length))
+
+
+class HiddenGather:
+    """Forward hook on the encoder that keeps only some positions' hidden states.
+
+    Set ``index`` to the (M,) flat positions (row * width + column) before a forward pass:
+    the model's own head then runs on (1, M, H) instead of (B, L, H), so any
+    ``*ForMaskedLM`` class works unchanged and never materialises L x V logits. Used by
+    scoring (the masked copies) and by the prompt head of fine-tuning (the mask slot).
+    """
+
+    def __init__(self, model):
+        self.index: torch.Tensor | None = None
+        self.handle = model.base_model.register_forward_hook(self)
+
+    def __call__(self, module, args, output):
+        hidden = output[0]
+        picked = hidden.reshape(-1, hidden.shape[-1])[self.index].unsqueeze(0)
+        if isinstance(output, tuple):
+            return (picked,) + tuple(output[1:])
+        output.last_hidden_state = picked
+        return output
+
+    def remove(self) -> None:
+        self.handle.remove()

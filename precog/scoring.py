@@ -5,7 +5,9 @@ available to us, see README "What is reconstructed"):
 
 * The example is encoded exactly as the downstream classifier sees it:
   ``tokenizer(text, text_pair, truncation=True, max_length=min(model max, 512))``.
-  Scored units are the non-special tokens that survive truncation.
+  Scored units are the tokens that survive truncation and are not special tokens: [CLS],
+  [SEP] and also [UNK] (a word outside the vocabulary is not recovered by predicting
+  [UNK]); ``n_unk`` counts the [UNK] positions skipped.
 * Token unit: for each scored position i, one copy of the input with position i replaced
   by the mask token, everything else (attention mask included) unchanged.
   ``rank_i = 1 + #{v : logit_v > logit_true}``, ``hit@k_i = rank_i <= k``,
@@ -18,7 +20,10 @@ available to us, see README "What is reconstructed"):
   max(1, floor(0.2 n)) logp); ``minkpp20`` (Min-K%++: per unit (logp - mu) / sigma with mu,
   sigma the mean and standard deviation of log p(v) under the model's own distribution at
   that position, pieces of a word adding their means and variances; then the same
-  lowest-20% mean); ``n_scored`` (units), ``n_tokens`` (scored tokens), ``truncated``.
+  lowest-20% mean); ``n_scored`` (units), ``n_tokens`` (scored tokens), ``n_unk``
+  (skipped [UNK] tokens), ``truncated``.
+* Precision: ``dtype`` "auto" runs fp32 on CPU (exact) and fp16 on CUDA; ranks and
+  log-probabilities are always computed from fp32 logits.
 
 Engine: the masked copies of many examples are sorted by length and packed into batches
 of at most ``batch_tokens`` padded tokens; the encoder runs on each batch and the MLM head
@@ -36,12 +41,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
 
 from precog.cache import model_identity
 from precog.errors import PrecogError
 from precog.jobs import dist_state, finish, run_chunked
-from precog.models import ModelSpec, load_masked_lm, max_input_length
+from precog.models import HiddenGather, ModelSpec, load_masked_lm, max_input_length
+from precog.progress import bar as tqdm
 from precog.tables import table_format, write_table
 
 log = logging.getLogger("precog")
@@ -64,6 +69,7 @@ class Encoded:
     token_type_ids: tuple[int, ...] | None
     units: tuple[tuple[int, ...], ...]
     truncated: bool
+    n_unk: int = 0
 
     @property
     def n_tokens(self) -> int:
@@ -73,10 +79,10 @@ class Encoded:
 def unit_positions(
     special_mask: Sequence[int], word_ids: Sequence[int | None], unit: str
 ) -> tuple[tuple[int, ...], ...]:
-    """Group non-special positions into scored units.
+    """Group the positions that are not skipped into scored units.
 
     Args:
-        special_mask: (L,) 1 for special tokens ([CLS], [SEP], ...), else 0.
+        special_mask: (L,) 1 for positions never scored ([CLS], [SEP], [UNK], ...), else 0.
         word_ids: (L,) the tokenizer's ``word_ids()``; None for special tokens.
         unit: "token" (one unit per position) or "word" (runs of equal word id).
     """
@@ -105,14 +111,19 @@ def encode(tokenizer, text: str, text_pair: str | None, max_length: int, unit: s
     args = (text,) if text_pair is None else (text, text_pair)
     enc = tokenizer(*args, truncation=True, max_length=max_length, return_special_tokens_mask=True)
     full = tokenizer(*args, truncation=False, verbose=False)["input_ids"]
+    ids = enc["input_ids"]
+    special = set(tokenizer.all_special_ids)
+    skip = [int(m or i in special) for m, i in zip(enc["special_tokens_mask"], ids, strict=True)]
+    n_unk = sum(1 for m, i in zip(enc["special_tokens_mask"], ids, strict=True) if not m and i in special)
     # Whitespace-only inputs still carry [CLS]/[SEP]; they simply have no unit to score.
-    units = unit_positions(enc["special_tokens_mask"], enc.word_ids(), unit)
+    units = unit_positions(skip, enc.word_ids(), unit)
     tt = enc.get("token_type_ids")
     return Encoded(
-        input_ids=tuple(enc["input_ids"]),
+        input_ids=tuple(ids),
         token_type_ids=None if tt is None else tuple(tt),
         units=units,
-        truncated=len(full) > len(enc["input_ids"]),
+        truncated=len(full) > len(ids),
+        n_unk=n_unk,
     )
 
 
@@ -189,29 +200,6 @@ def example_scores(rank: np.ndarray, logp: np.ndarray, z: np.ndarray, ks: Sequen
     out["min20_logprob"] = lowest_mean(logp)
     out["minkpp20"] = lowest_mean(z)
     return out
-
-
-class _HiddenGather:
-    """Forward hook on the encoder that keeps only the masked positions' hidden states.
-
-    The model's own head then runs on (1, M, H) instead of (B, L, H), so any
-    ``*ForMaskedLM`` class works unchanged and never materialises L x V logits.
-    """
-
-    def __init__(self, model):
-        self.index: torch.Tensor | None = None
-        self.handle = model.base_model.register_forward_hook(self)
-
-    def __call__(self, module, args, output):
-        hidden = output[0]
-        picked = hidden.reshape(-1, hidden.shape[-1])[self.index].unsqueeze(0)
-        if isinstance(output, tuple):
-            return (picked,) + tuple(output[1:])
-        output.last_hidden_state = picked
-        return output
-
-    def remove(self) -> None:
-        self.handle.remove()
 
 
 def unit_stats(
@@ -292,7 +280,7 @@ def _unit_stats(model, tokenizer, encoded: Sequence[Encoded], batch_tokens: int,
     logp, mu, var = (np.zeros(n_units) for _ in range(3))
     if n_units == 0:
         return {"rank": rank, "logp": logp, "z": logp.copy()}
-    hook = _HiddenGather(model)
+    hook = HiddenGather(model)
     try:
         for members in plan_batches([len(encoded[e].input_ids) for e, _ in copies], batch_tokens):
             batch = build_batch(encoded, copies, members, tokenizer, model.device)
@@ -343,13 +331,14 @@ def score_encoded(
     rows, start = [], 0
     for ex in encoded:
         stop = start + len(ex.units)
-        row = {"n_tokens": ex.n_tokens, "n_scored": len(ex.units), "truncated": ex.truncated}
+        row = {"n_tokens": ex.n_tokens, "n_scored": len(ex.units), "n_unk": ex.n_unk, "truncated": ex.truncated}
         row.update(example_scores(stats["rank"][start:stop], stats["logp"][start:stop], stats["z"][start:stop], k))
         rows.append(row)
         start = stop
     columns = [
         "n_tokens",
         "n_scored",
+        "n_unk",
         "truncated",
         *[f"precog@{x}" for x in k],
         "pll",
@@ -395,6 +384,7 @@ def score(
     unit: str = "token",
     batch_tokens: int = DEFAULT_BATCH_TOKENS,
     device: str | None = None,
+    dtype: str = "auto",
     progress: bool = True,
 ) -> pd.DataFrame:
     """PreCog scores of ``texts`` (optionally paired with ``text_pairs``).
@@ -407,12 +397,13 @@ def score(
         unit: "token" or "word".
         batch_tokens: padded tokens per forward pass; sets peak memory.
         device: torch device; default CUDA when available, else CPU.
+        dtype: "auto" (fp32 on CPU, fp16 on CUDA), "fp32", "fp16" or "bf16".
     Returns:
-        N rows in input order with columns n_tokens, n_scored, truncated, precog@k...,
+        N rows in input order with columns n_tokens, n_scored, n_unk, truncated, precog@k...,
         pll, mean_logprob, min20_logprob, minkpp20 (log-probabilities in nats).
     """
     ks = validate_args(k, unit, batch_tokens)
-    mdl, tok = load_masked_lm(model, device)
+    mdl, tok = load_masked_lm(model, device, dtype)
     encoded = encode_all(tok, mdl, texts, text_pairs, unit)
     out = score_encoded(mdl, tok, encoded, ks, batch_tokens, progress)
     _warn_empty(out)
@@ -433,6 +424,7 @@ def score_units(
     unit: str = "token",
     batch_tokens: int = DEFAULT_BATCH_TOKENS,
     device: str | None = None,
+    dtype: str = "auto",
     progress: bool = True,
 ) -> pd.DataFrame:
     """Per-unit detail behind :func:`score`: one row per scored unit of every example.
@@ -442,7 +434,7 @@ def score_units(
         token position), n_pieces, rank (1 = top prediction), logp (nats), z (Min-K%++).
     """
     validate_args(DEFAULT_K, unit, batch_tokens)
-    mdl, tok = load_masked_lm(model, device)
+    mdl, tok = load_masked_lm(model, device, dtype)
     encoded = encode_all(tok, mdl, texts, text_pairs, unit)
     return unit_table(encoded, unit_stats(mdl, tok, encoded, batch_tokens, progress))
 
@@ -459,6 +451,7 @@ def score_to_file(
     batch_tokens: int = DEFAULT_BATCH_TOKENS,
     chunk_rows: int = 256,
     device: str | None = None,
+    dtype: str = "auto",
     progress: bool = True,
 ) -> pd.DataFrame | None:
     """Score the rows of ``df`` and write them, with their other columns, to ``out``.
@@ -476,6 +469,7 @@ def score_to_file(
     score_cols = [
         "n_tokens",
         "n_scored",
+        "n_unk",
         "truncated",
         *[f"precog@{x}" for x in ks],
         "pll",
@@ -487,7 +481,7 @@ def score_to_file(
     if clash:
         raise PrecogError(f"the input already has score columns {clash}; drop them or rename them first")
     dist = dist_state()
-    mdl, tok = load_masked_lm(model, device or dist.device)
+    mdl, tok = load_masked_lm(model, device or dist.device, dtype)
     fingerprint = {
         "precog": __import__("precog").__version__,
         "model": str(model),
@@ -498,6 +492,7 @@ def score_to_file(
         "unit": unit,
         "batch_tokens": batch_tokens,
         "chunk_rows": chunk_rows,
+        "dtype": str(mdl.dtype),
     }
 
     def compute(start: int, stop: int) -> pd.DataFrame:
@@ -534,7 +529,7 @@ def explain(
     if not copies:
         return pd.DataFrame(columns=["position", "token", "rank", "logp", "top"])
     batch = build_batch([ex], copies, list(range(len(copies))), tok, mdl.device)
-    hook = _HiddenGather(mdl)
+    hook = HiddenGather(mdl)
     hook.index = batch.flat
     try:
         with torch.inference_mode():

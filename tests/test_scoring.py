@@ -25,15 +25,15 @@ def oracle_units(model, tok, text, pair, unit):
     """Plain-Python reference: [(rank, logp, z)] per unit of one example."""
     args = (text,) if pair is None else (text, pair)
     enc = tok(*args, truncation=True, max_length=max_input_length(model, tok), return_special_tokens_mask=True)
-    ids, words, special = enc["input_ids"], enc.word_ids(), enc["special_tokens_mask"]
-    units = []
-    for i in range(len(ids)):
-        if special[i]:
+    ids, words, segments = enc["input_ids"], enc.word_ids(), enc.sequence_ids()
+    # Units from the tokenizer's own word and segment ids: a word is the set of positions that
+    # share (segment, word id); special ids ([CLS], [SEP], [UNK], ...) are never scored.
+    groups: dict = {}
+    for i, token in enumerate(ids):
+        if segments[i] is None or token in tok.all_special_ids:
             continue
-        if unit == "word" and units and units[-1][-1] == i - 1 and words[i] == words[i - 1]:
-            units[-1].append(i)
-        else:
-            units.append([i])
+        groups.setdefault((segments[i], words[i]) if unit == "word" else i, []).append(i)
+    units = list(groups.values())
     extra = {"token_type_ids": torch.tensor([enc["token_type_ids"]])} if "token_type_ids" in enc else {}
     out = []
     for positions in units:
@@ -95,6 +95,7 @@ def test_example_scores_match_oracle(tiny_models, arch):
     assert list(got.columns) == [
         "n_tokens",
         "n_scored",
+        "n_unk",
         "truncated",
         "precog@1",
         "precog@5",
@@ -189,3 +190,27 @@ def test_explain_agrees_with_the_engine(tiny_models):
     np.testing.assert_allclose(detail["logp"], units["logp"], atol=1e-6)
     first = detail["top"].map(lambda t: t[0])
     assert ((detail["rank"] == 1) == (first == detail["token"])).all()
+
+
+def test_unk_positions_are_not_scored_and_are_counted(tiny_models):
+    lm = load_masked_lm(tiny_models["bert"])
+    tok = lm[1]
+    text = "the movie was \u2603 good"  # a snowman: outside the tiny vocabulary
+    assert tok.unk_token_id in tok(text)["input_ids"]
+    out = precog.score([text, "the movie was good"], lm, progress=False)
+    assert out["n_unk"].tolist() == [1, 0]
+    assert out["n_scored"].tolist() == [len(tok.tokenize("the movie was good"))] * 2
+    detail = precog.score_units([text], lm, progress=False)
+    assert tok.unk_token_id not in [tok(text)["input_ids"][p] for p in detail["position"]]
+
+
+def test_dtype_choices(tiny_models):
+    lm = load_masked_lm(tiny_models["bert"], "cpu", "bf16")
+    assert lm[0].dtype == torch.bfloat16
+    with pytest.raises(PrecogError, match="fp16 needs a CUDA device"):
+        load_masked_lm(tiny_models["bert"], "cpu", "fp16")
+    with pytest.raises(PrecogError, match="dtype must be one of"):
+        load_masked_lm(tiny_models["bert"], "cpu", "int8")
+    exact = precog.score([CORPUS[0]], tiny_models["bert"], progress=False, dtype="fp32")
+    auto = precog.score([CORPUS[0]], tiny_models["bert"], progress=False)
+    pd.testing.assert_frame_equal(exact, auto)
