@@ -1,26 +1,96 @@
-"""Statistics over per-example tables: bins, accuracy with bootstrap CIs, correlations,
-calibration and the controlled (membership) study. Pure functions over DataFrames.
+"""Statistics over per-example tables: one bootstrap, bins, accuracy by bin, correlations,
+calibration, logistic regression, membership detection. Pure functions over arrays and
+DataFrames.
 
 Conventions: one row per evaluation example unless stated; ``correct`` is the share of
 fine-tuning seeds that classified the example correctly (in [0, 1]); scores are
 "higher = more memorized" (PreCog@k, pll, mean_logprob, Min-K%, Min-K%++).
+
+Every interval comes from :func:`bootstrap`: percentile intervals at level ``CI`` over
+``N_BOOT`` resamples of examples (within strata when given), seed 0.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
 
 N_BINS = 5
 N_BOOT = 1000
 CI = 0.95
+POWER = 0.8
 
 
+# ---------------------------------------------------------------- the one bootstrap
+def bootstrap(
+    statistic: Callable[..., float],
+    *arrays: np.ndarray,
+    strata: np.ndarray | None = None,
+    n_boot: int = N_BOOT,
+    seed: int = 0,
+    level: float = CI,
+) -> dict[str, float]:
+    """A statistic of paired arrays with a percentile bootstrap interval.
+
+    Rows (the first axis, shared by all arrays) are resampled with replacement; with
+    ``strata`` each stratum is resampled separately, keeping its size (e.g. tasks).
+
+    Args:
+        statistic: f(*arrays) -> float (or a 1-D array of statistics, each with its own
+            interval), applied to the data and to each resample.
+        arrays: (N, ...) arrays with the same N.
+        strata: (N,) stratum label of each row, or None.
+        n_boot: number of resamples.
+        seed: seed of the resampling generator.
+        level: coverage of the percentile interval.
+    Returns:
+        estimate (statistic of the data), ci_low, ci_high, se (standard deviation of the
+        replicates), n (rows). NaN interval when no replicate is finite.
+    """
+    arrays = tuple(np.asarray(a) for a in arrays)
+    n = len(arrays[0])
+    if any(len(a) != n for a in arrays):
+        raise ValueError("bootstrap: arrays differ in length")
+    if n == 0:
+        return {"estimate": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "se": float("nan"), "n": 0}
+    rng = np.random.default_rng(seed)
+    groups = [np.arange(n)] if strata is None else [np.flatnonzero(strata == s) for s in pd.unique(np.asarray(strata))]
+    reps = []
+    for _ in range(n_boot):
+        idx = np.concatenate([g[rng.integers(0, len(g), len(g))] for g in groups])
+        reps.append(statistic(*(x[idx] for x in arrays)))
+    reps = np.asarray(reps, dtype=float)
+    estimate = np.asarray(statistic(*arrays), dtype=float)
+    a = (1 - level) / 2
+    finite = np.where(np.isfinite(reps), reps, np.nan)
+    with warnings.catch_warnings():  # an all-NaN column (no finite replicate) gives a NaN interval
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lo = np.nanquantile(finite, a, axis=0)
+        hi = np.nanquantile(finite, 1 - a, axis=0)
+        se = np.nanstd(finite, axis=0, ddof=1)
+
+    def out(x):
+        return float(x) if np.ndim(x) == 0 else np.asarray(x, dtype=float)
+
+    return {"estimate": out(estimate), "ci_low": out(lo), "ci_high": out(hi), "se": out(se), "n": int(n)}
+
+
+def mean(x: np.ndarray) -> float:
+    """Mean of a 1-D array (NaN when empty)."""
+    return float(np.mean(x)) if len(x) else float("nan")
+
+
+def minimum_detectable_effect(se: float, level: float = CI, power: float = POWER) -> float:
+    """Smallest true difference a two-sided test at ``level`` detects with ``power``:
+    (z_{1-(1-level)/2} + z_power) x se."""
+    return float((stats.norm.ppf(1 - (1 - level) / 2) + stats.norm.ppf(power)) * se)
+
+
+# ---------------------------------------------------------------- bins
 def default_edges(n_bins: int = N_BINS) -> np.ndarray:
     """Equal-width bin edges on [0, 1]: (n_bins + 1,)."""
     return np.linspace(0.0, 1.0, n_bins + 1)
@@ -52,7 +122,7 @@ def seed_average(records: pd.DataFrame, keys: Sequence[str] = ("task", "id")) ->
     """Per-example means over fine-tuning seeds of correct, p_gold, p_pred and p_gold_epoch*.
 
     Args:
-        records: one row per (task, seed, id), as written by :mod:`precog.finetune`.
+        records: one row per (task, seed, id) [per model], as written by :mod:`precog.finetune`.
     """
     cols = [c for c in records.columns if c in ("correct", "p_gold", "p_pred") or c.startswith("p_gold_epoch")]
     out = records.groupby(list(keys), sort=True)[cols].mean(numeric_only=False)
@@ -61,97 +131,39 @@ def seed_average(records: pd.DataFrame, keys: Sequence[str] = ("task", "id")) ->
     return out.reset_index()
 
 
-def bootstrap_means(values: np.ndarray, n_boot: int = N_BOOT, seed: int = 0) -> np.ndarray:
-    """(n_boot,) means of resamples (with replacement) of ``values`` (N,); empty -> NaNs."""
-    values = np.asarray(values, dtype=float)
-    if len(values) == 0:
-        return np.full(n_boot, np.nan)
-    rng = np.random.default_rng(seed)
-    return values[rng.integers(0, len(values), size=(n_boot, len(values)))].mean(axis=1)
-
-
-def ci(replicates: np.ndarray, level: float = CI) -> tuple[float, float]:
-    """Percentile interval of bootstrap replicates."""
-    if np.all(np.isnan(replicates)):
-        return float("nan"), float("nan")
-    a = (1 - level) / 2
-    lo, hi = np.nanquantile(replicates, [a, 1 - a])
-    return float(lo), float(hi)
-
-
 def accuracy_by_bin(
-    df: pd.DataFrame, score: str, edges: Sequence[float] | None = None, n_boot: int = N_BOOT, seed: int = 0
+    df: pd.DataFrame, score: str, edges: Sequence[float] | None = None, seed: int = 0
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Accuracy per (task, bin) and the task-weighted aggregate per bin, with bootstrap CIs.
+    """Accuracy per (task, bin) and pooled over tasks per bin, with bootstrap CIs.
 
     Args:
         df: one row per example with columns task, correct (seed-averaged) and ``score``.
     Returns:
         per_task: task, bin, label, lo, hi, n, accuracy, ci_low, ci_high.
-        weighted: bin, label, lo, hi, n, accuracy (= sum_t n(t,b) acc(t,b) / sum_t n(t,b)),
-        ci_low, ci_high (from the same per-task replicates).
+        weighted: bin, label, lo, hi, n, accuracy (= sum_t n(t,b) acc(t,b) / sum_t n(t,b),
+        the mean over the bin's examples), ci_low, ci_high (resampling within each task).
     """
     edges = default_edges() if edges is None else np.asarray(edges, dtype=float)
     labels = bin_labels(edges)
     bins = assign_bins(df[score].to_numpy(), edges)
-    rows, reps = [], {}
-    for t, task in enumerate(sorted(df["task"].unique())):
-        in_task = (df["task"] == task).to_numpy()
-        for b in range(len(edges) - 1):
-            vals = df.loc[in_task & (bins == b), "correct"].to_numpy(dtype=float)
-            rep = bootstrap_means(vals, n_boot, seed + 1000 * t + b)
-            reps[task, b] = (len(vals), rep)
-            lo, hi = ci(rep)
-            rows.append(
-                {
-                    "task": task,
-                    "bin": b,
-                    "label": labels[b],
-                    "lo": edges[b],
-                    "hi": edges[b + 1],
-                    "n": len(vals),
-                    "accuracy": float(vals.mean()) if len(vals) else float("nan"),
-                    "ci_low": lo,
-                    "ci_high": hi,
-                }
-            )
-    per_task = pd.DataFrame(rows)
-    agg = []
+    correct = df["correct"].to_numpy(dtype=float)
+    tasks = df["task"].to_numpy()
+    per_task, pooled = [], []
     for b in range(len(edges) - 1):
-        part = per_task[(per_task["bin"] == b) & (per_task["n"] > 0)]
-        n = int(part["n"].sum())
-        if n:
-            acc = float((part["n"] * part["accuracy"]).sum() / n)
-            rep = sum(reps[t, b][0] * reps[t, b][1] for t in part["task"]) / n
-            lo, hi = ci(rep)
-        else:
-            acc, lo, hi = float("nan"), float("nan"), float("nan")
-        agg.append(
-            {
-                "bin": b,
-                "label": labels[b],
-                "lo": edges[b],
-                "hi": edges[b + 1],
-                "n": n,
-                "accuracy": acc,
-                "ci_low": lo,
-                "ci_high": hi,
-            }
-        )
-    return per_task, pd.DataFrame(agg)
+        where = {"bin": b, "label": labels[b], "lo": edges[b], "hi": edges[b + 1]}
+        for t, task in enumerate(sorted(set(tasks))):
+            m = (bins == b) & (tasks == task)
+            r = bootstrap(mean, correct[m], seed=seed + 100 * b + t)
+            per_task.append({"task": task, **where, "n": r["n"], "accuracy": r["estimate"],
+                             "ci_low": r["ci_low"], "ci_high": r["ci_high"]})
+        m = bins == b
+        r = bootstrap(mean, correct[m], strata=tasks[m], seed=seed + 100 * b + 99)
+        pooled.append({**where, "n": r["n"], "accuracy": r["estimate"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]})
+    per_task = pd.DataFrame(per_task).sort_values(["task", "bin"], ignore_index=True)
+    return per_task, pd.DataFrame(pooled)
 
 
-def _boot_stat(x: np.ndarray, y: np.ndarray, fn, n_boot: int, seed: int) -> tuple[float, float, float]:
-    rng = np.random.default_rng(seed)
-    est = fn(x, y)
-    reps = []
-    for _ in range(n_boot):
-        i = rng.integers(0, len(x), len(x))
-        reps.append(fn(x[i], y[i]))
-    lo, hi = ci(np.asarray(reps, dtype=float))
-    return float(est), lo, hi
-
-
+# ---------------------------------------------------------------- correlations
 def _spearman(x, y):
     return stats.spearmanr(x, y).statistic if np.ptp(x) > 0 and np.ptp(y) > 0 else np.nan
 
@@ -160,60 +172,94 @@ def _pearson(x, y):
     return stats.pearsonr(x, y).statistic if np.ptp(x) > 0 and np.ptp(y) > 0 else np.nan
 
 
-def correlations(df: pd.DataFrame, scores: Sequence[str], n_boot: int = N_BOOT, seed: int = 0) -> pd.DataFrame:
-    """Spearman and point-biserial correlation of each score with correctness, bootstrap CIs.
+def correlations(df: pd.DataFrame, scores: Sequence[str], seed: int = 0) -> pd.DataFrame:
+    """Spearman and point-biserial correlation of each score with correctness, per task and
+    pooled (strata = tasks), with bootstrap CIs.
 
     Spearman uses the seed-averaged ``correct``; the point-biserial correlation uses the
     per-example majority vote (correct > 1/2) as the binary variable.
+
+    Returns:
+        task ("all" for pooled), score, statistic, estimate, ci_low, ci_high, n.
     """
     rows = []
     clean = df.dropna(subset=list(scores))
-    y = clean["correct"].to_numpy(dtype=float)
-    yb = (y > 0.5).astype(float)
-    for s in scores:
-        x = clean[s].to_numpy(dtype=float)
-        for name, fn, target in (("spearman", _spearman, y), ("point_biserial", _pearson, yb)):
-            est, lo, hi = _boot_stat(x, target, fn, n_boot, seed)
-            rows.append({"score": s, "statistic": name, "estimate": est, "ci_low": lo, "ci_high": hi, "n": len(x)})
+    parts = [(t, clean[clean["task"] == t]) for t in sorted(clean["task"].unique())] + [("all", clean)]
+    for task, part in parts:
+        y = part["correct"].to_numpy(dtype=float)
+        strata = part["task"].to_numpy()
+        for i, s in enumerate(scores):
+            x = part[s].to_numpy(dtype=float)
+            for name, fn, target in (("spearman", _spearman, y), ("point_biserial", _pearson, (y > 0.5).astype(float))):
+                r = bootstrap(fn, x, target, strata=strata, seed=seed + i)
+                rows.append({"task": task, "score": s, "statistic": name, **{k: r[k] for k in ("estimate", "ci_low", "ci_high", "n")}})
     return pd.DataFrame(rows)
 
 
-def logistic_coefficient(
-    df: pd.DataFrame, score: str, controls: Sequence[str], n_boot: int = 200, seed: int = 0
-) -> dict[str, float]:
-    """Coefficient of the standardised score in a logistic regression of correctness.
+# ---------------------------------------------------------------- logistic regression
+def design_matrix(frame: pd.DataFrame, numeric: Sequence[str], categorical: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """Columns for a logistic regression: numeric terms as they are, categorical ones as
+    indicators (first level dropped). Returns (N, P) matrix and the P column names."""
+    parts, names = [], []
+    if numeric:
+        parts.append(frame[list(numeric)].to_numpy(dtype=float))
+        names += list(numeric)
+    for c in categorical:
+        d = pd.get_dummies(frame[c].astype(str), prefix=c, drop_first=True, dtype=float)
+        parts.append(d.to_numpy())
+        names += list(d.columns)
+    return (np.hstack(parts) if parts else np.zeros((len(frame), 0))), names
 
-    Model: majority-vote correct ~ z(score) + z(controls) + task indicators (unpenalised).
-    Returns the score's coefficient (log-odds per standard deviation) with a bootstrap CI
-    (resampling examples) and the same for the score alone, for comparison.
+
+def logistic_fit(x: np.ndarray, correct: np.ndarray, iterations: int = 30) -> np.ndarray:
+    """Unpenalised logistic regression (with intercept) of a share-correct outcome on ``x``.
+
+    Newton-Raphson on the binomial log-likelihood, with ``correct`` (N,) in [0, 1] (a seed
+    average) as the outcome: the same estimate as one row per seed.
+
+    Args:
+        x: (N, P) predictors.
+        correct: (N,) outcomes in [0, 1].
+    Returns:
+        (P,) coefficients in log-odds per unit (intercept excluded); NaNs when the outcome
+        does not vary.
     """
-    data = df.dropna(subset=[score, *controls]).reset_index(drop=True)
-    y = (data["correct"].to_numpy(dtype=float) > 0.5).astype(int)
-
-    def design(frame: pd.DataFrame, cols: Sequence[str]) -> np.ndarray:
-        x = frame[list(cols)].to_numpy(dtype=float)
-        sd = x.std(axis=0)
-        x = (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1)
-        dummies = pd.get_dummies(frame["task"], drop_first=True, dtype=float).to_numpy()
-        return np.hstack([x, dummies])
-
-    def coef(idx: np.ndarray, cols: Sequence[str]) -> float:
-        if len(np.unique(y[idx])) < 2:
-            return np.nan
-        model = LogisticRegression(C=np.inf, max_iter=1000)
-        model.fit(design(data.iloc[idx], cols), y[idx])
-        return float(model.coef_[0][0])
-
-    rng = np.random.default_rng(seed)
-    everyone = np.arange(len(data))
-    out = {"n": len(data)}
-    for label, cols in (("adjusted", [score, *controls]), ("unadjusted", [score])):
-        reps = np.array([coef(rng.integers(0, len(data), len(data)), cols) for _ in range(n_boot)])
-        lo, hi = ci(reps)
-        out.update({f"{label}_coef": coef(everyone, cols), f"{label}_ci_low": lo, f"{label}_ci_high": hi})
-    return out
+    c = np.asarray(correct, dtype=float)
+    if x.shape[1] == 0 or np.ptp(c) == 0:
+        return np.full(x.shape[1], np.nan)
+    design = np.hstack([np.ones((len(c), 1)), np.asarray(x, dtype=float)])
+    beta = np.zeros(design.shape[1])
+    for _ in range(iterations):
+        p = 1 / (1 + np.exp(-np.clip(design @ beta, -30, 30)))
+        hessian = design.T @ (design * (p * (1 - p))[:, None])
+        step = np.linalg.lstsq(hessian, design.T @ (c - p), rcond=None)[0]
+        beta += step
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    return beta[1:]
 
 
+def logistic_terms(
+    df: pd.DataFrame, terms: Sequence[str], covariates: Sequence[str] = (), categorical: Sequence[str] = (),
+    strata: str | None = None, seed: int = 0,
+) -> pd.DataFrame:
+    """Coefficients of ``terms`` in a logistic regression of ``correct`` on terms +
+    covariates (numeric) + categorical indicators, with bootstrap CIs over rows.
+
+    Returns:
+        term, coef (log-odds), ci_low, ci_high, odds_ratio, n.
+    """
+    x, _ = design_matrix(df, [*terms, *covariates], categorical)
+    y = df["correct"].to_numpy(dtype=float)
+    k = len(terms)
+    r = bootstrap(lambda xx, yy: logistic_fit(xx, yy)[:k], x, y,
+                  strata=None if strata is None else df[strata].to_numpy(), seed=seed)
+    est, lo, hi = (np.atleast_1d(r[key]) for key in ("estimate", "ci_low", "ci_high"))
+    return pd.DataFrame({"term": list(terms), "coef": est, "ci_low": lo, "ci_high": hi,
+                         "odds_ratio": np.exp(est), "n": r["n"]})
+
+
+# ---------------------------------------------------------------- calibration
 def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, n_bins: int = 10) -> float:
     """ECE: sum over equal-width confidence bins of (n_b / N) |accuracy_b - confidence_b|.
 
@@ -234,11 +280,15 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, n_bi
 
 
 def calibration_by_bin(
-    records: pd.DataFrame, scores: pd.DataFrame, score: str, edges: Sequence[float] | None = None
+    records: pd.DataFrame, scores: pd.DataFrame, score: str, edges: Sequence[float] | None = None, seed: int = 0
 ) -> pd.DataFrame:
-    """ECE of the fine-tuned classifiers within each PreCog bin (rows: (task, seed, id) records).
+    """ECE of the fine-tuned classifiers within each PreCog bin, with bootstrap CIs.
 
-    Returns bin, label, n (records), accuracy, mean confidence, ece.
+    Args:
+        records: one row per (task, seed, id) prediction with correct and p_pred.
+        scores: one row per (task, id) with ``score``.
+    Returns:
+        bin, label, n (records), accuracy, confidence (mean p_pred), ece, ece_ci_low, ece_ci_high.
     """
     edges = default_edges() if edges is None else np.asarray(edges, dtype=float)
     merged = records.merge(scores[["task", "id", score]], on=["task", "id"], how="inner")
@@ -246,65 +296,54 @@ def calibration_by_bin(
     rows = []
     for b, label in enumerate(bin_labels(edges)):
         part = merged[bins == b]
-        rows.append(
-            {
-                "bin": b,
-                "label": label,
-                "n": len(part),
-                "accuracy": float(part["correct"].mean()) if len(part) else float("nan"),
-                "confidence": float(part["p_pred"].mean()) if len(part) else float("nan"),
-                "ece": expected_calibration_error(part["p_pred"], part["correct"]),
-            }
-        )
+        conf, corr = part["p_pred"].to_numpy(dtype=float), part["correct"].to_numpy(dtype=float)
+        r = bootstrap(expected_calibration_error, conf, corr, strata=part["task"].to_numpy(), seed=seed + b)
+        rows.append({"bin": b, "label": label, "n": len(part), "accuracy": mean(corr), "confidence": mean(conf),
+                     "ece": r["estimate"], "ece_ci_low": r["ci_low"], "ece_ci_high": r["ci_high"]})
     return pd.DataFrame(rows)
 
 
-def membership_auroc(df: pd.DataFrame, scores: Sequence[str], n_boot: int = N_BOOT, seed: int = 0) -> pd.DataFrame:
-    """AUROC of each score for telling dose-d examples from never-seen (dose 0) ones.
+# ---------------------------------------------------------------- membership detection
+def auroc(y: np.ndarray, s: np.ndarray) -> float:
+    """Area under the ROC curve of scores ``s`` (N,) for labels ``y`` (N,) in {0, 1}: the
+    Mann-Whitney U of the positives' ranks (ties count one half) over n_pos x n_neg."""
+    y = np.asarray(y, dtype=bool)
+    n_pos, n_neg = int(y.sum()), int((~y).sum())
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    ranks = stats.rankdata(s)
+    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def membership_auroc(df: pd.DataFrame, scores: Sequence[str], group: str = "dose_seen", seed: int = 0) -> pd.DataFrame:
+    """AUROC of each score for telling members of each ``group`` level > 0 from level 0.
 
     Args:
-        df: one row per example with columns dose and the score columns.
+        df: one row per (example, model) measurement with ``group`` and the score columns.
     Returns:
-        score, dose, n_member, n_nonmember, auroc, ci_low, ci_high (bootstrap over examples
-        within each group).
+        score, <group>, n_member, n_nonmember, auroc, ci_low, ci_high (bootstrap within
+        members and non-members).
     """
     rows = []
-    rng = np.random.default_rng(seed)
-    base = df[df["dose"] == 0]
-    for s in scores:
-        neg = base[s].dropna().to_numpy(dtype=float)
-        for d in sorted(x for x in df["dose"].unique() if x > 0):
-            pos = df.loc[df["dose"] == d, s].dropna().to_numpy(dtype=float)
+    for i, s in enumerate(scores):
+        neg = df.loc[df[group] == 0, s].dropna().to_numpy(dtype=float)
+        for d in sorted(x for x in df[group].unique() if x > 0):
+            pos = df.loc[df[group] == d, s].dropna().to_numpy(dtype=float)
             y = np.r_[np.ones(len(pos)), np.zeros(len(neg))]
-            auc = roc_auc_score(y, np.r_[pos, neg])
-            reps = [
-                roc_auc_score(
-                    y, np.r_[pos[rng.integers(0, len(pos), len(pos))], neg[rng.integers(0, len(neg), len(neg))]]
-                )
-                for _ in range(n_boot)
-            ]
-            lo, hi = ci(np.asarray(reps))
-            rows.append(
-                {
-                    "score": s,
-                    "dose": int(d),
-                    "n_member": len(pos),
-                    "n_nonmember": len(neg),
-                    "auroc": float(auc),
-                    "ci_low": lo,
-                    "ci_high": hi,
-                }
-            )
+            r = bootstrap(auroc, y, np.r_[pos, neg], strata=y, seed=seed + 100 * i + int(d))
+            rows.append({"score": s, group: int(d), "n_member": len(pos), "n_nonmember": len(neg),
+                         "auroc": r["estimate"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]})
     return pd.DataFrame(rows)
 
 
-def mean_by_group(df: pd.DataFrame, value: str, group: str, n_boot: int = N_BOOT, seed: int = 0) -> pd.DataFrame:
-    """Mean of ``value`` per level of ``group`` with bootstrap CIs (dose-response, accuracy by dose)."""
+def mean_by_group(df: pd.DataFrame, value: str, group: str | Sequence[str], seed: int = 0) -> pd.DataFrame:
+    """Mean of ``value`` per level of ``group`` with bootstrap CIs (dose-response, accuracy by arm)."""
     rows = []
-    for i, (g, part) in enumerate(df.groupby(group, sort=True)):
-        vals = part[value].dropna().to_numpy(dtype=float)
-        lo, hi = ci(bootstrap_means(vals, n_boot, seed + i))
-        rows.append({group: g, "n": len(vals), "mean": float(vals.mean()), "ci_low": lo, "ci_high": hi})
+    keys = [group] if isinstance(group, str) else list(group)
+    for i, (g, part) in enumerate(df.groupby(keys, sort=True)):
+        r = bootstrap(mean, part[value].dropna().to_numpy(dtype=float), seed=seed + i)
+        rows.append({**dict(zip(keys, g, strict=True)), "n": r["n"], "mean": r["estimate"],
+                     "ci_low": r["ci_low"], "ci_high": r["ci_high"]})
     return pd.DataFrame(rows)
 
 

@@ -41,7 +41,7 @@ def test_accuracy_by_bin_and_task_weighted_aggregate():
             "score": [0.1, 0.15, 0.95, 0.0, 0.05, 0.1, 0.19],
         }
     )
-    per_task, weighted = analysis.accuracy_by_bin(df, "score", n_boot=200)
+    per_task, weighted = analysis.accuracy_by_bin(df, "score")
     a0 = per_task[(per_task.task == "a") & (per_task.bin == 0)].iloc[0]
     assert (a0["n"], a0["accuracy"]) == (2, 0.5)
     assert weighted.loc[0, "n"] == 6
@@ -52,13 +52,41 @@ def test_accuracy_by_bin_and_task_weighted_aggregate():
 
 
 def test_bootstrap_ci_of_a_constant_is_the_constant():
-    lo, hi = analysis.ci(analysis.bootstrap_means(np.ones(10)))
-    assert lo == hi == 1.0
+    r = analysis.bootstrap(analysis.mean, np.ones(10))
+    assert r["estimate"] == r["ci_low"] == r["ci_high"] == 1.0 and r["se"] == 0 and r["n"] == 10
+
+
+def test_bootstrap_percentile_interval_derived_by_hand():
+    data = np.array([0.0, 1.0, 3.0])
+    r = analysis.bootstrap(analysis.mean, data, n_boot=5, seed=7, level=0.5)
+    rng = np.random.default_rng(7)  # the same draws, done here by hand
+    means = np.sort([data[rng.integers(0, 3, 3)].mean() for _ in range(5)])
+    # numpy's default quantile interpolates linearly: position q * (n - 1) in the sorted replicates
+    lo = means[1] + 0.0 * (means[2] - means[1])  # q = 0.25 -> position 1.0
+    hi = means[3]  # q = 0.75 -> position 3.0
+    assert (r["estimate"], r["ci_low"], r["ci_high"]) == (pytest.approx(4 / 3), pytest.approx(lo), pytest.approx(hi))
+    assert r["se"] == pytest.approx(np.std(means, ddof=1))
+
+
+def test_bootstrap_strata_keep_their_sizes():
+    # two strata, values 0 in one and 1 in the other: every stratified resample has mean 1/4
+    values = np.r_[np.zeros(3), np.ones(1)]
+    r = analysis.bootstrap(analysis.mean, values, strata=np.array(["a", "a", "a", "b"]))
+    assert r["ci_low"] == r["ci_high"] == 0.25
+    loose = analysis.bootstrap(analysis.mean, values)
+    assert loose["ci_low"] < 0.25 < loose["ci_high"]
+
+
+def test_minimum_detectable_effect():
+    # (1.959964 + 0.841621) x se
+    assert analysis.minimum_detectable_effect(0.01) == pytest.approx(0.0280159, abs=1e-6)
 
 
 def test_correlations_hand_checked():
     df = pd.DataFrame({"score": [0.1, 0.2, 0.3, 0.4], "correct": [0.0, 0.0, 1.0, 1.0]})
-    out = analysis.correlations(df, ["score"], n_boot=50).set_index("statistic")
+    df["task"] = "t"
+    out = analysis.correlations(df, ["score"])
+    out = out[out["task"] == "all"].set_index("statistic")
     assert out.loc["spearman", "estimate"] == pytest.approx(np.sqrt(0.8))  # ranks 1..4 vs ties (1.5, 1.5, 3.5, 3.5)
     assert out.loc["point_biserial", "estimate"] == pytest.approx(0.8944271909999159)
 
@@ -70,20 +98,42 @@ def test_expected_calibration_error_by_hand():
     assert analysis.expected_calibration_error(conf, correct) == pytest.approx(0.1)
 
 
+def test_auroc_matches_sklearn_with_ties():
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 50)
+    s = rng.integers(0, 5, 50).astype(float)
+    assert analysis.auroc(y, s) == pytest.approx(roc_auc_score(y, s))
+
+
 def test_membership_auroc_by_hand():
-    df = pd.DataFrame({"dose": [0, 0, 0, 16, 16, 4, 4], "s": [0.1, 0.2, 0.3, 0.9, 0.25, 0.05, 0.15]})
-    out = analysis.membership_auroc(df, ["s"], n_boot=20).set_index("dose")
+    df = pd.DataFrame({"dose_seen": [0, 0, 0, 16, 16, 4, 4], "s": [0.1, 0.2, 0.3, 0.9, 0.25, 0.05, 0.15]})
+    out = analysis.membership_auroc(df, ["s"]).set_index("dose_seen")
     assert out.loc[16, "auroc"] == pytest.approx((3 + 2) / 6)  # 0.9 beats all 3; 0.25 beats 2 of 3
     assert out.loc[4, "auroc"] == pytest.approx((0 + 1) / 6)
 
 
-def test_logistic_coefficient_sign():
+def test_logistic_fit_matches_a_closed_form():
+    # one binary regressor: the coefficient is the log odds ratio of the 2x2 table
+    x = np.array([[0.0]] * 4 + [[1.0]] * 4)
+    y = np.array([1, 0, 0, 0, 1, 1, 1, 0], dtype=float)
+    expected = np.log((3 / 1) / (1 / 3))
+    assert analysis.logistic_fit(x, y)[0] == pytest.approx(expected, rel=1e-6)
+    # a seed average enters as its share: [0.25] * 4 is the same likelihood as one 1 and three 0s
+    x2 = np.array([[0.0], [1.0]])
+    assert analysis.logistic_fit(x2, np.array([0.25, 0.75]))[0] == pytest.approx(expected, rel=1e-6)
+
+
+def test_logistic_terms_adjusted_and_unadjusted():
     rng = np.random.default_rng(0)
     x = rng.normal(size=400)
     y = (rng.random(400) < 1 / (1 + np.exp(-2 * x))).astype(float)
-    df = pd.DataFrame({"task": "t", "score": x, "len": rng.normal(size=400), "correct": y})
-    out = analysis.logistic_coefficient(df, "score", ["len"], n_boot=30)
-    assert 1.4 < out["adjusted_coef"] < 2.6 and out["adjusted_ci_low"] > 0
+    df = pd.DataFrame({"task": np.where(np.arange(400) % 2, "a", "b"), "score": x, "len": rng.normal(size=400), "correct": y})
+    adj = analysis.logistic_terms(df, ["score"], covariates=["len"], categorical=["task"], strata="task").iloc[0]
+    raw = analysis.logistic_terms(df, ["score"]).iloc[0]
+    assert 1.4 < adj["coef"] < 2.6 and adj["ci_low"] > 0 and adj["n"] == 400
+    assert raw["coef"] == pytest.approx(analysis.logistic_fit(x[:, None], y)[0])
 
 
 def test_data_map():
@@ -93,13 +143,6 @@ def test_data_map():
     assert dm["variability"].tolist() == pytest.approx([np.std([0.2, 0.4, 0.6]), 0.0])
 
 
-def test_overlap_by_hand():
-    got = overlap.overlap(["The cat sat.", "a dog", ""], ["the cat ran", "dog days"], 1)
-    assert got[0] == pytest.approx(2 / 3) and got[1] == pytest.approx(1 / 2) and np.isnan(got[2])
-    assert overlap.overlap(["the cat sat"], ["the cat ran"], 2)[0] == pytest.approx(1 / 2)
-
-
-def test_mean_log_frequency():
-    counts = overlap.token_counts([[1, 1, 2], [1]])
-    assert overlap.mean_log_frequency([[1, 2], []], counts)[0] == pytest.approx((np.log(4) + np.log(2)) / 2)
-    assert np.isnan(overlap.mean_log_frequency([[1, 2], []], counts)[1])
+def test_words_and_ngrams():
+    assert overlap.words("The cat's hat, 2 hats!") == ["the", "cat", "s", "hat", "2", "hats"]
+    assert overlap.ngrams(["a", "b", "c"], 2) == [("a", "b"), ("b", "c")]
