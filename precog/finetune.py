@@ -1,33 +1,47 @@
 """Fine-tuning with a per-example record (BERT_FT): who is classified right, and how surely.
 
-``finetune(task, model, seed, config)`` fine-tunes any ``AutoModelForSequenceClassification``
-(hub id or folder; e.g. bert-base-uncased or the demo model) on a registered task with
-``Trainer``, evaluates after every epoch, and writes to its run folder:
+``finetune(task, model, seed, config)`` fine-tunes a masked LM or encoder (hub id or folder)
+on a registered task with ``Trainer``, evaluates after every epoch, and writes to its run
+folder:
 
 * ``predictions.parquet``: one row per evaluation example: id, label (gold), prediction,
-  correct, p_gold (final), p_pred (probability of the predicted class), p_gold_epoch1..E (training dynamics; data-map confidence and
-  variability are their mean and standard deviation, Swayamdipta et al. 2020);
+  correct, p_gold (final), p_pred (probability of the predicted class), p_gold_epoch1..E
+  (training dynamics; data-map confidence and variability are their mean and standard
+  deviation, Swayamdipta et al. 2020);
 * ``metrics.json``: the task metric(s) and the full configuration.
 
-Run folders live in the cache under a key of (task, model files, seed, config); a run
-interrupted mid-way resumes from its last epoch checkpoint. ``accelerate launch`` /
-``torchrun`` spread a run over processes unchanged (Trainer handles it).
+Two heads (``FinetuneConfig.head``):
+
+* ``cls``: the standard recipe, ``AutoModelForSequenceClassification`` (a new classifier on
+  the pooled [CLS] state); the paper profile's.
+* ``prompt``: the masked-LM head reads a mask slot appended to the input (after the last
+  segment, so it survives truncation); the class logits are its logits for the task's
+  label words (prompt-based fine-tuning, Schick & Schütze 2021; Gao et al. 2021). No new
+  parameters, so a small pre-trained model's head is used rather than replaced; the demo's.
+
+Run folders live in the cache under a key of (task, model files, seed, config, evaluation
+ids, code); a run interrupted mid-way resumes from its last epoch checkpoint.
+``accelerate launch`` / ``torchrun`` spread a run over processes unchanged (Trainer does it).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import random
 import shutil
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
+import torch.nn.functional as F
 from scipy.special import softmax
 from sklearn.metrics import accuracy_score, f1_score, matthews_corrcoef
 from transformers import (
+    AutoModelForMaskedLM,
     AutoModelForSequenceClassification,
     DataCollatorWithPadding,
     Trainer,
@@ -38,30 +52,14 @@ from transformers import (
 from transformers.utils import logging as hf_logging
 
 from precog import cache
+from precog.configs import FinetuneConfig
 from precog.errors import PrecogError
-from precog.models import load_tokenizer
+from precog.models import HiddenGather, load_tokenizer
 from precog.progress import quiet
-from precog.tasks import Task, get_task
+from precog.study import check_label_words
+from precog.tasks import SEED, Task, get_task
 
 log = logging.getLogger("precog")
-
-
-@dataclass(frozen=True)
-class FinetuneConfig:
-    """Fine-tuning recipe; defaults are the standard BERT GLUE recipe (paper profile)."""
-
-    max_length: int = 128
-    batch_size: int = 32
-    learning_rate: float = 2e-5
-    epochs: int = 3
-    warmup_ratio: float = 0.1
-    weight_decay: float = 0.01
-    max_train_examples: int | None = None
-    max_eval_examples: int | None = None
-
-    @classmethod
-    def from_dict(cls, values: dict) -> FinetuneConfig:
-        return cls(**values)
 
 
 def task_metrics(task: Task, labels: np.ndarray, predictions: np.ndarray) -> dict[str, float]:
@@ -78,16 +76,67 @@ def task_metrics(task: Task, labels: np.ndarray, predictions: np.ndarray) -> dic
     return out
 
 
-def _encode(task: Task, split: str, tokenizer, max_length: int, limit: int | None):
+def training_subset(n_rows: int, n: int | None) -> list[int]:
+    """Row indices of the fine-tuning subset: the first ``n`` of a fixed seeded shuffle
+    (the same for every model and seed, so comparisons are on the same examples)."""
+    order = list(range(n_rows))
+    random.Random(SEED).shuffle(order)
+    return sorted(order[:n]) if n is not None else order
+
+
+def append_mask(enc: dict, mask_id: int) -> dict:
+    """Insert the mask slot before each sequence's final special token (token types copied)."""
+    out = {k: [] for k in enc}
+    for i, ids in enumerate(enc["input_ids"]):
+        cut = len(ids) - 1
+        for k in enc:
+            row = list(enc[k][i])
+            fill = mask_id if k == "input_ids" else row[cut - 1] if k == "token_type_ids" else 1
+            out[k].append(row[:cut] + [fill] + row[cut:])
+    return out
+
+
+def encode_split(task: Task, split: str, tokenizer, config: FinetuneConfig, rows: Sequence[int] | None = None,
+                 ids: Sequence[int] | None = None):
+    """(raw split, tokenised split) restricted to ``rows`` (positions) or ``ids`` (example ids)."""
     ds = task.load(split)
-    if limit is not None:
-        ds = ds.select(range(min(limit, len(ds))))
-    fields = task.text_fields
+    if rows is not None:
+        ds = ds.select(rows)
+    if ids is not None:
+        wanted = set(int(i) for i in ids)
+        ds = ds.filter(lambda r: r["id"] in wanted)
+        if len(ds) != len(wanted):
+            raise PrecogError(f"{task.name}/{split} lacks {len(wanted) - len(ds)} of the requested example ids")
+    prompt = config.head == "prompt"
+    width = config.max_length - (1 if prompt else 0)
 
     def tok(batch):
-        return tokenizer(*[batch[f] for f in fields], truncation=True, max_length=max_length)
+        enc = tokenizer(*[batch[f] for f in task.text_fields], truncation=True, max_length=width)
+        return append_mask(dict(enc), tokenizer.mask_token_id) if prompt else enc
 
-    return ds, ds.map(tok, batched=True, remove_columns=[c for c in ds.column_names if c != "label"])
+    keep = [c for c in ds.column_names if c != "label"]
+    return ds, ds.map(tok, batched=True, remove_columns=keep)
+
+
+class PromptTrainer(Trainer):
+    """Trainer whose class logits are the masked-LM logits of the label words at the mask slot."""
+
+    def __init__(self, *args, label_ids: list[int], mask_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label_ids, self.mask_id = torch.tensor(label_ids), mask_id
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        labels = inputs.pop("labels")
+        ids = inputs["input_ids"]
+        slot = ids.shape[1] - 1 - (ids.flip(1) == self.mask_id).int().argmax(1)  # last mask of each row
+        hook = HiddenGather(model)
+        hook.index = torch.arange(len(ids), device=ids.device) * ids.shape[1] + slot
+        try:
+            logits = model(**inputs).logits[0][:, self.label_ids.to(ids.device)]
+        finally:
+            hook.remove()
+        loss = F.cross_entropy(logits.float(), labels)
+        return (loss, {"logits": logits}) if return_outputs else loss
 
 
 class _EpochProbs(TrainerCallback):
@@ -101,57 +150,77 @@ class _EpochProbs(TrainerCallback):
         np.save(self.folder / f"p_gold_epoch{epoch}.npy", self.holder["p_gold"])
 
 
-def run_key(task: Task, model: str, seed: int, config: FinetuneConfig) -> str:
-    """Cache key of one fine-tuning run."""
+def run_key(task: Task, model: str, seed: int, config: FinetuneConfig, eval_ids: Sequence[int] | None = None) -> str:
+    """Cache key of one fine-tuning run (model files, task, seed, recipe, evaluated ids, code)."""
     return cache.key_of(
-        {"task": task.name, "model": cache.model_identity(model), "seed": seed, "config": asdict(config), "version": 1}
+        {
+            "task": task.name,
+            "model": cache.model_identity(model),
+            "seed": seed,
+            "config": asdict(config),
+            "eval_ids": None if eval_ids is None else sorted(int(i) for i in eval_ids),
+            "code": cache.code_digest("finetune"),
+        }
     )
+
+
+def load_classifier(model: str, task: Task, config: FinetuneConfig):
+    """The model to fine-tune: an MLM (prompt head) or a sequence classifier (cls head)."""
+    labels = dict(enumerate(task.label_names))
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # "newly initialized classifier" / unused pooler are expected here
+    try:
+        if config.head == "prompt":
+            return AutoModelForMaskedLM.from_pretrained(model)
+        return AutoModelForSequenceClassification.from_pretrained(
+            model, num_labels=task.num_labels, id2label=labels, label2id={v: k for k, v in labels.items()}
+        )
+    except OSError as err:
+        raise PrecogError(
+            f"cannot load '{model}' for fine-tuning ({type(err).__name__}); offline, use the demo profile or a local folder"
+        ) from None
+    finally:
+        hf_logging.set_verbosity(verbosity)
 
 
 def finetune(
     task: str | Task,
     model: str,
     seed: int = 0,
-    config: FinetuneConfig = FinetuneConfig(),
+    config: FinetuneConfig | None = None,
+    eval_ids: Sequence[int] | None = None,
     folder: Path | None = None,
     progress: bool = True,
     callbacks: tuple[TrainerCallback, ...] = (),
 ) -> Path:
     """Fine-tune ``model`` on ``task`` with ``seed``; return the run folder (see module doc).
 
+    ``eval_ids``: evaluate only these examples of the evaluation split (default: all).
     A finished run in ``folder`` (default: the cache entry of this run) is returned as is.
     """
     task = get_task(task) if isinstance(task, str) else task
+    config = config or FinetuneConfig()
     if task.is_regression:
         raise PrecogError(f"{task.name} is a regression task; fine-tuning here covers classification tasks only")
+    config.validate(task)
     model = str(model)
-    folder = Path(folder) if folder else cache.entry("finetune", run_key(task, model, seed, config))
+    folder = Path(folder) if folder else cache.entry("finetune", run_key(task, model, seed, config, eval_ids))
     if cache.is_done(folder):
         log.info("fine-tuning %s seed %d from cache: %s", task.name, seed, folder)
         return folder
-    folder.mkdir(parents=True, exist_ok=True)
     tokenizer = load_tokenizer(model)
-    train_raw, train = _encode(task, task.train_split, tokenizer, config.max_length, config.max_train_examples)
-    eval_raw, evaluation = _encode(task, task.eval_split, tokenizer, config.max_length, config.max_eval_examples)
-    labels = dict(enumerate(task.label_names))
-    verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()  # "newly initialized classifier" is expected here
-    set_seed(seed)  # the new classifier head is drawn from the global generator
-    try:
-        clf = AutoModelForSequenceClassification.from_pretrained(
-            model, num_labels=task.num_labels, id2label=labels, label2id={v: k for k, v in labels.items()}
-        )
-    except OSError as err:
-        raise PrecogError(
-            f"cannot load '{model}' for fine-tuning ({type(err).__name__}); "
-            "offline, use the demo profile or a local folder"
-        ) from None
-    finally:
-        hf_logging.set_verbosity(verbosity)
+    if config.head == "prompt":
+        check_label_words({task.name: task}, tokenizer)
+    folder.mkdir(parents=True, exist_ok=True)
+    n_train = task.load(task.train_split).num_rows
+    _, train = encode_split(task, task.train_split, tokenizer, config, rows=training_subset(n_train, config.train_examples))
+    eval_raw, evaluation = encode_split(task, task.eval_split, tokenizer, config, ids=eval_ids)
+    set_seed(seed)  # a new classifier head is drawn from the global generator
+    clf = load_classifier(model, task, config)
     holder: dict = {}
 
     def compute_metrics(pred):
-        probs = softmax(pred.predictions.astype(np.float64), axis=1)
+        probs = softmax(np.asarray(pred.predictions, dtype=np.float64), axis=1)
         gold = pred.label_ids
         holder["p_gold"] = probs[np.arange(len(gold)), gold]
         return task_metrics(task, gold, probs.argmax(1))
@@ -175,8 +244,9 @@ def finetune(
         disable_tqdm=True,
         dataloader_pin_memory=torch.cuda.is_available(),
         save_only_model=False,
+        label_names=["labels"],
     )
-    trainer = Trainer(
+    kwargs = dict(
         model=clf,
         args=args,
         train_dataset=train,
@@ -185,13 +255,18 @@ def finetune(
         compute_metrics=compute_metrics,
         callbacks=[_EpochProbs(folder, holder), *callbacks],
     )
+    if config.head == "prompt":
+        label_ids = tokenizer.convert_tokens_to_ids([w.lower() for w in task.label_words])
+        trainer = PromptTrainer(**kwargs, label_ids=label_ids, mask_id=tokenizer.mask_token_id)
+    else:
+        trainer = Trainer(**kwargs)
     quiet(trainer, f"fine-tuning {task.name} (seed {seed})", progress)
     resume = any((folder / "checkpoints").glob("checkpoint-*"))
     if resume:
         log.info("resuming %s seed %d from its last checkpoint", task.name, seed)
     trainer.train(resume_from_checkpoint=True if resume else None)
     out = trainer.predict(evaluation)
-    probs = softmax(out.predictions.astype(np.float64), axis=1)
+    probs = softmax(np.asarray(out.predictions, dtype=np.float64), axis=1)
     gold = np.asarray(eval_raw["label"])
     record = pd.DataFrame({"id": eval_raw["id"], "label": gold, "prediction": probs.argmax(1)})
     record["correct"] = record["label"] == record["prediction"]

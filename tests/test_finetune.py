@@ -12,7 +12,8 @@ from transformers import TrainerCallback
 from precog.finetune import FinetuneConfig, finetune, load_predictions
 from precog.tasks import file_task
 
-CONFIG = FinetuneConfig(max_length=16, batch_size=16, learning_rate=3e-3, epochs=3, warmup_ratio=0.1)
+CONFIG = FinetuneConfig(head="cls", max_length=16, batch_size=16, learning_rate=3e-3, epochs=3, warmup_ratio=0.1,
+                        train_examples=None)
 FILLER = "the a film movie plot story actor and of to in it this that with".split()
 
 
@@ -99,3 +100,32 @@ def test_pair_task_runs(tasks, tiny_models, tmp_path):
     run = finetune(tasks[1], tiny_models["roberta"], seed=1, config=CONFIG, folder=tmp_path, progress=False)
     rec = load_predictions(run)
     assert len(rec) == 32 and set(rec["prediction"]) <= {0, 1} and rec["task"].eq("keyword-pair").all()
+
+
+def test_prompt_head_reads_label_words_and_learns(tasks, tiny_models, tmp_path):
+    from dataclasses import replace
+
+    task = replace(tasks[0], label_words=("bad", "good"))
+    config = replace(CONFIG, head="prompt", epochs=4)
+    run = finetune(task, tiny_models["bert"], seed=0, config=config, folder=tmp_path, progress=False)
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["accuracy"] >= 0.9
+
+
+def test_prompt_head_refuses_label_words_outside_the_vocabulary(tasks, tiny_models, tmp_path):
+    from dataclasses import replace
+
+    from precog.errors import PrecogError
+
+    task = replace(tasks[0], label_words=("bad", "splendiferous"))
+    with pytest.raises(PrecogError, match="not a single token"):
+        finetune(task, tiny_models["bert"], seed=0, config=replace(CONFIG, head="prompt"), folder=tmp_path / "x", progress=False)
+    assert not (tmp_path / "x").exists()
+
+
+def test_training_subset_is_fixed_and_shared():
+    from precog.finetune import training_subset
+
+    a, b = training_subset(1000, 100), training_subset(1000, 100)
+    assert a == b and len(set(a)) == 100 and a == sorted(a) and max(a) < 1000
+    assert training_subset(50, None) != list(range(50)) and sorted(training_subset(50, None)) == list(range(50))
