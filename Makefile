@@ -19,15 +19,17 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@
 
-test: setup data  ## unit tests + every notebook on the smoke profile (nbval), offline
-	$(BIN)/python -m pytest tests
+test: setup data  ## unit tests, every notebook on the smoke profile (reproduce + checks of the executed copies, nbval), offline
+	$(BIN)/python -m pytest tests --ignore=tests/executed
+	$(BIN)/precog -q reproduce --profile smoke --force
+	$(BIN)/python -m pytest tests/executed
 	rm -rf build/nbval && $(BIN)/precog -q prepare-notebooks --profile smoke --out build/nbval
 	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider build/nbval
 
 data: setup  ## fetch the pinned raw data into data/raw (idempotent)
 	$(BIN)/precog fetch
 
-reproduce: setup data  ## run every notebook on the $(PROFILE) profile (default demo, ~25 min on 2 cores)
+reproduce: setup data  ## run every notebook on the $(PROFILE) profile (default demo, ~35 min on 2 cores)
 	$(BIN)/precog reproduce --profile $(PROFILE)
 
 figures: reproduce  ## alias: the figures are what reproduce writes

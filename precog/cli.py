@@ -27,6 +27,8 @@ def _add_score(sub) -> None:
     p.add_argument("--batch-tokens", type=int, default=8192, help="padded tokens per forward pass (memory)")
     p.add_argument("--chunk-rows", type=int, default=256, help="rows per resumable chunk")
     p.add_argument("--device", default=None, help="torch device (default: CUDA if available, else CPU)")
+    p.add_argument("--dtype", default="auto", choices=["auto", "fp32", "fp16", "bf16"],
+                   help="weights' precision: auto = fp32 on CPU (exact), fp16 on CUDA")
     p.add_argument("--out", required=True, help="output .jsonl, .csv or .parquet")
     p.set_defaults(func=_run_score)
 
@@ -58,6 +60,7 @@ def _run_score(args) -> None:
         batch_tokens=args.batch_tokens,
         chunk_rows=args.chunk_rows,
         device=args.device,
+        dtype=args.dtype,
     )
     if result is not None:
         print(f"wrote {len(result)} rows to {args.out}", file=sys.stderr)
@@ -92,55 +95,106 @@ def _run_tasks(args) -> None:
         )
 
 
+def _field_type(annotation: str):
+    """argparse type for a dataclass field annotation (a string under postponed evaluation)."""
+    base = annotation.replace(" | None", "")
+    convert = {"int": int, "float": float, "str": str, "bool": _boolean}.get(base)
+    if convert is None:
+        return None
+    if "None" in annotation:
+        return lambda text: None if text.lower() in ("none", "null", "all") else convert(text)
+    return convert
+
+
+def _boolean(text: str) -> bool:
+    if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
+        raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+    return text.lower() in ("true", "1", "yes")
+
+
+def _field_help(cls) -> dict[str, str]:
+    """'name: text' lines of a dataclass docstring."""
+    out = {}
+    for line in (cls.__doc__ or "").splitlines():
+        name, sep, text = line.strip().partition(": ")
+        if sep and name.isidentifier():
+            out[name] = text
+    return out
+
+
+def add_config_flags(parser, cls, prefix: str = "") -> None:
+    """One ``--flag`` per field of config dataclass ``cls`` (type and help from the field);
+    dict-valued fields are left to the profile files."""
+    from dataclasses import MISSING, fields
+
+    docs = _field_help(cls)
+    for f in fields(cls):
+        kind = _field_type(str(f.type))
+        if kind is None:
+            continue
+        default = f.default if f.default is not MISSING else None
+        parser.add_argument(f"--{prefix}{f.name.replace('_', '-')}", dest=f"{prefix}{f.name}".replace("-", "_"),
+                            type=kind, default=None, metavar=str(f.type).split(" ")[0].upper(),
+                            help=f"{docs.get(f.name, '')} (profile value; default {default!r})".strip())
+
+
+def overrides(args, cls, prefix: str = "") -> dict:
+    """The config fields set on the command line."""
+    from dataclasses import fields
+
+    out = {}
+    for f in fields(cls):
+        value = getattr(args, f"{prefix}{f.name}".replace("-", "_"), None)
+        if value is not None:
+            out[f.name] = value
+    return out
+
+
 def _add_pretrain(sub) -> None:
-    p = sub.add_parser("pretrain", help="pre-train (or load from cache) the demo model of a profile")
+    from precog.configs import PretrainConfig
+
+    p = sub.add_parser("pretrain", help="pre-train (or load from cache) the demo models A, B and random init")
     p.add_argument("--profile", default="demo", choices=["smoke", "demo"])
-    p.add_argument("--force", action="store_true", help="train again even if the cache has the model")
+    add_config_flags(p, PretrainConfig)
     p.set_defaults(func=_run_pretrain)
 
 
 def _run_pretrain(args) -> None:
-    from precog.pretrain import PretrainConfig, pretrain
+    from dataclasses import replace
+
+    from precog.configs import PretrainConfig
+    from precog.pipeline import models
     from precog.profiles import load_profile
 
-    folder = pretrain(PretrainConfig.from_dict(load_profile(args.profile)["pretrain"]), force=args.force)
-    print(folder)
+    profile = load_profile(args.profile)
+    profile = replace(profile, pretrain=replace(profile.pretrain, **overrides(args, PretrainConfig)))
+    for name, folder in models(profile).items():
+        print(f"{name}\t{folder}")
 
 
 def _add_finetune(sub) -> None:
-    from precog.finetune import FinetuneConfig
+    from precog.configs import FinetuneConfig
 
     p = sub.add_parser("finetune", help="fine-tune a classifier per seed and keep per-example predictions")
     p.add_argument("--task", required=True, help="a registered task (see `precog tasks`)")
-    p.add_argument("--model", required=True, help="hub id or folder (e.g. the demo model's cache folder)")
+    p.add_argument("--model", required=True, help="hub id or folder (e.g. a folder printed by `precog pretrain`)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--out", help="folder for the runs (<out>/<task>/seed<k>/); default: the cache")
-    p.add_argument(
-        "--profile",
-        choices=["smoke", "demo", "paper"],
-        help="take the recipe from this profile (default: the standard BERT GLUE recipe)",
-    )
-    defaults = FinetuneConfig()
-    for name, value in vars(defaults).items():
-        kind = (
-            int if name in ("max_length", "batch_size", "epochs", "max_train_examples", "max_eval_examples") else float
-        )
-        p.add_argument("--" + name.replace("_", "-"), type=kind, default=None, help=f"default {value}")
+    p.add_argument("--profile", choices=["smoke", "demo", "paper"], default="demo",
+                   help="take the recipe from this profile (default demo); flags below override it")
+    add_config_flags(p, FinetuneConfig)
     p.set_defaults(func=_run_finetune)
 
 
 def _run_finetune(args) -> None:
-    from dataclasses import asdict
+    from dataclasses import replace
     from pathlib import Path
 
-    from precog.finetune import FinetuneConfig, finetune, load_predictions
+    from precog.configs import FinetuneConfig
+    from precog.finetune import finetune, load_predictions
     from precog.profiles import load_profile
 
-    values = asdict(FinetuneConfig())
-    if args.profile:
-        values.update(load_profile(args.profile)["finetune"] or {})
-    values.update({k: getattr(args, k) for k in values if getattr(args, k) is not None})
-    config = FinetuneConfig.from_dict(values)
+    config = replace(load_profile(args.profile).finetune, **overrides(args, FinetuneConfig))
     for seed in args.seeds:
         folder = Path(args.out) / args.task / f"seed{seed}" if args.out else None
         run = finetune(args.task, args.model, seed, config, folder=folder)
@@ -191,8 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="precog: %(message)s")
-    for noisy in ("httpx", "urllib3", "filelock", "huggingface_hub", "papermill", "traitlets"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    for handler in logging.getLogger().handlers:  # only precog's own messages (and others' errors)
+        handler.addFilter(lambda r: r.name.startswith("precog") or r.levelno >= logging.ERROR)
     try:
         args.func(args)
     except PrecogError as err:

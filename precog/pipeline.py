@@ -1,32 +1,43 @@
-"""The compendium's pipeline as cached steps: model -> scores -> fine-tuning -> analysis table.
+"""The compendium's pipeline as cached steps: models -> scores -> fine-tuning -> analysis frames.
 
-Notebooks call these with the parameters papermill injected (a profile dict, see
-notebooks/params/). Every step is cached under a key of what determines it, so rerunning a
-notebook is cheap; ``cached_only=True`` (figure notebooks) refuses to recompute and says
-which notebook to run first.
+Notebooks call these with the profile papermill names (``profile = "demo"``; see
+:mod:`precog.profiles`). Every step is cached under a key of what determines it, code
+included (:func:`precog.cache.code_digest`), so rerunning a notebook is cheap and a code
+change recomputes what it affects; ``cached_only=True`` (artifact notebooks) refuses to
+recompute and says which notebook to run first.
+
+Model names used throughout (column ``model`` of scores and fine-tuning records):
+
+* demo/smoke (controlled study): ``A`` and ``B`` (pre-trained here, each with its half of
+  the injected examples) and ``random`` (same architecture and tokenizer, random weights);
+* paper: ``pretrained`` (the hub model).
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from precog import cache, paths
-from precog.analysis import seed_average
+from precog.configs import MODELS
 from precog.errors import PrecogError
-from precog.finetune import FinetuneConfig, finetune, load_predictions, run_key
-from precog.overlap import mean_log_frequency, overlap, token_counts
-from precog.pretrain import PretrainConfig, base_passages, cache_key, pretrain
-from precog.scoring import score_to_file
+from precog.profiles import Profile, load_profile
+from precog.progress import say
 from precog.tasks import get_task
 
+RANDOM = "random"
+HUB = "pretrained"
 
-def figures_dir(params: dict) -> Path:
-    """Where a profile's artifacts go: figures/ (demo), figures/paper/, build/smoke/figures/."""
-    profile = params["profile"]
-    folder = {"demo": paths.FIGURES, "paper": paths.FIGURES / "paper"}.get(profile, paths.BUILD / profile / "figures")
+
+def figures_dir(profile: Profile | str) -> Path:
+    """Where a profile's artifacts go: figures/ (demo), figures/paper/, build/<profile>/figures/."""
+    profile = load_profile(profile)
+    folder = {"demo": paths.FIGURES, "paper": paths.FIGURES / "paper"}.get(
+        profile.name, paths.BUILD / profile.name / "figures"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -35,164 +46,201 @@ def _missing(what: str, notebook: str) -> PrecogError:
     return PrecogError(f"{what} is not in the cache yet; run notebooks/{notebook}.ipynb first (or `precog reproduce`)")
 
 
-def pretrain_config(params: dict) -> PretrainConfig | None:
-    return None if params.get("model") else PretrainConfig.from_dict(params["pretrain"])
+def models(profile: Profile | str, cached_only: bool = False, progress: bool = True) -> dict[str, str]:
+    """Model name -> hub id or folder: {A, B, random} (controlled study) or {pretrained} (hub)."""
+    profile = load_profile(profile)
+    if not profile.controlled:
+        return {HUB: str(profile.model)}
+    from precog import pretrain
+
+    args = (profile.pretrain, profile.study, profile.tasks)
+    if cached_only and not cache.is_done(cache.entry("pretrain", pretrain.base_key(*args))):
+        raise _missing("the demo models", "00_pretrain_demo_model")
+    out = {m: str(pretrain.study_model(*args, which=m, progress=progress)) for m in MODELS}
+    out[RANDOM] = str(pretrain.random_model(*args, progress=progress))
+    return out
 
 
-def model_source(params: dict, cached_only: bool = False, progress: bool = True) -> str:
-    """The masked LM to study: the profile's hub id/folder, or the (pre-trained) demo model."""
-    if params.get("model"):
-        return str(params["model"])
-    config = pretrain_config(params)
-    folder = cache.entry("pretrain", cache_key(config))
-    if cached_only and not cache.is_done(folder):
-        raise _missing("the demo model", "00_pretrain_demo_model")
-    return str(pretrain(config, progress=progress))
+def pretrained_names(profile: Profile | str) -> tuple[str, ...]:
+    """The pre-trained models of a profile (scored and compared with random init)."""
+    return MODELS if load_profile(profile).controlled else (HUB,)
 
 
-def membership(params: dict) -> pd.DataFrame | None:
-    """The demo model's manifest (task, id, dose), or None for a hub model."""
-    if params.get("model"):
+def manifest(profile: Profile | str) -> pd.DataFrame | None:
+    """The membership manifest (task, id, label, arm, dose, exposures, model), or None for a hub model."""
+    profile = load_profile(profile)
+    if not profile.controlled:
         return None
-    return pd.read_csv(Path(model_source(params, cached_only=True)) / "manifest.csv")
+    return pd.read_csv(Path(models(profile, cached_only=True)["A"]) / "manifest.csv")
 
 
-def eval_limit(params: dict, task: str) -> int | None:
-    """How many evaluation examples of ``task`` the profile uses (demo: the dosed ones)."""
-    config = pretrain_config(params)
-    return None if config is None else config.eval_examples[task]
+def eval_ids(profile: Profile | str, task: str) -> list[int] | None:
+    """Ids of the evaluation examples of ``task`` the profile uses (study examples; None = all)."""
+    members = manifest(profile)
+    if members is None:
+        return None
+    return sorted(int(i) for i in members.loc[members["task"] == task, "id"])
 
 
-def eval_frame(params: dict, task: str) -> pd.DataFrame:
-    """The evaluation examples of ``task`` used by the profile (first N by dataset order)."""
+def eval_frame(profile: Profile | str, task: str) -> pd.DataFrame:
+    """The evaluation examples of ``task`` used by the profile, in id order."""
     t = get_task(task)
     df = t.load(t.eval_split).to_pandas()
-    n = eval_limit(params, task)
-    return df if n is None else df.iloc[:n].reset_index(drop=True)
+    ids = eval_ids(profile, task)
+    if ids is not None:
+        df = df[df["id"].isin(ids)]
+    return df.sort_values("id").reset_index(drop=True)
 
 
-def scores(params: dict, cached_only: bool = False, progress: bool = True) -> pd.DataFrame:
-    """PreCog scores of every evaluation example of every task, with dose where known.
+def scores(profile: Profile | str, cached_only: bool = False, progress: bool = True) -> pd.DataFrame:
+    """PreCog scores of every evaluation example under every pre-trained model.
 
-    Returns one row per (task, id): task, id, label, text field(s), n_tokens, n_scored,
-    truncated, precog@k..., pll, mean_logprob, min20_logprob, minkpp20 [, dose].
+    Returns one row per (task, id, model): task, id, label, model, text field(s), n_tokens,
+    n_scored, n_unk, truncated, precog@k..., pll, mean_logprob, min20_logprob, minkpp20.
     """
-    model = model_source(params, cached_only, progress)
-    ident = cache.model_identity(model)
+    from precog.scoring import score_to_file
+
+    profile = load_profile(profile)
+    folders = models(profile, cached_only, progress)
     frames = []
-    for task in params["tasks"]:
-        key = cache.key_of(
-            {
-                "model": ident,
-                "task": task,
-                "n": eval_limit(params, task),
-                "k": params["k"],
-                "score": params["score"],
-                "version": 1,
-            }
-        )
-        out = cache.entry("scores", key) / f"{task}.parquet"
-        if not out.is_file():
-            if cached_only:
-                raise _missing(f"PreCog scores of {task}", "01_score")
-            t = get_task(task)
-            score_to_file(
-                eval_frame(params, task),
-                model,
-                out,
-                text_field=t.text_fields[0],
-                text_pair_field=t.text_fields[1] if len(t.text_fields) > 1 else None,
-                k=params["k"],
-                unit=params["score"]["unit"],
-                batch_tokens=params["score"]["batch_tokens"],
-                progress=progress,
+    for name in pretrained_names(profile):
+        for task in profile.tasks:
+            key = cache.key_of(
+                {
+                    "model": cache.model_identity(folders[name]),
+                    "task": task,
+                    "ids": eval_ids(profile, task),
+                    "k": list(profile.k),
+                    "score": asdict(profile.score),
+                    "code": cache.code_digest("scoring"),
+                }
             )
-        frames.append(pd.read_parquet(out).assign(task=task))
+            out = cache.entry("scores", key) / f"{task}.parquet"
+            if not out.is_file():
+                if cached_only:
+                    raise _missing(f"PreCog scores of {task} under model {name}", "01_score")
+                t = get_task(task)
+                score_to_file(
+                    eval_frame(profile, task),
+                    folders[name],
+                    out,
+                    text_field=t.text_fields[0],
+                    text_pair_field=t.text_fields[1] if len(t.text_fields) > 1 else None,
+                    k=profile.k,
+                    unit=profile.score.unit,
+                    batch_tokens=profile.score.batch_tokens,
+                    dtype=profile.score.dtype,
+                    progress=progress,
+                )
+            frames.append(pd.read_parquet(out).assign(task=task, model=name))
     df = pd.concat(frames, ignore_index=True)
-    first = ["task", "id", "label"]
-    df = df[first + [c for c in df.columns if c not in first]]
-    members = membership(params)
-    if members is not None:
-        df = df.merge(members, on=["task", "id"], how="left", validate="one_to_one")
-    return df
+    first = ["task", "id", "label", "model"]
+    return df[first + [c for c in df.columns if c not in first]]
 
 
-def finetune_config(params: dict, task: str) -> FinetuneConfig:
-    return FinetuneConfig.from_dict({**params["finetune"], "max_eval_examples": eval_limit(params, task)})
+def predictions(profile: Profile | str, cached_only: bool = False, progress: bool = True) -> pd.DataFrame:
+    """Per-example fine-tuning records: one row per (model, task, seed, id).
 
+    Every model of :func:`models` is fine-tuned with the profile's recipe, seeds and
+    training examples, and evaluated on the same examples.
+    """
+    from precog.finetune import finetune, load_predictions, run_key
 
-def predictions(params: dict, cached_only: bool = False, progress: bool = True) -> pd.DataFrame:
-    """Per-example fine-tuning records of every task and seed (one row per task, seed, id)."""
-    model = model_source(params, cached_only, progress)
+    profile = load_profile(profile)
+    folders = models(profile, cached_only, progress)
+    runs = [(m, t, s) for m in folders for t in profile.tasks for s in profile.seeds]
     frames = []
-    for task in params["tasks"]:
-        config = finetune_config(params, task)
-        for seed in params["seeds"]:
-            folder = cache.entry("finetune", run_key(get_task(task), model, seed, config))
-            if cached_only and not cache.is_done(folder):
-                raise _missing(f"fine-tuning {task} seed {seed}", "02_finetune")
-            frames.append(load_predictions(finetune(task, model, seed, config, folder=folder, progress=progress)))
+    for i, (name, task, seed) in enumerate(runs, 1):
+        ids = eval_ids(profile, task)
+        folder = cache.entry("finetune", run_key(get_task(task), folders[name], seed, profile.finetune, ids))
+        if not cache.is_done(folder):
+            if cached_only:
+                raise _missing(f"fine-tuning {task} seed {seed} of model {name}", "02_finetune")
+            if progress:
+                say(f"fine-tuning run {i} of {len(runs)}: model {name}, {task}, seed {seed}")
+        run = finetune(task, folders[name], seed, profile.finetune, eval_ids=ids, folder=folder, progress=progress)
+        frames.append(load_predictions(run).assign(model=name))
     return pd.concat(frames, ignore_index=True)
 
 
-def controls(params: dict, scored: pd.DataFrame) -> pd.DataFrame:
-    """Per (task, id): unigram/bigram overlap with the task's training split, and (demo) the
-    mean log pre-training-corpus frequency of the example's tokens (corpus before injection).
-    Cached under a key of the model and the scored examples."""
-    model = model_source(params, cached_only=True)
-    ident = cache.model_identity(model)
-    key = cache.key_of({"model": ident, "examples": scored[["task", "id"]].to_numpy().tolist(), "version": 1})
-    path = cache.entry("controls", key) / "controls.parquet"
-    if path.is_file():
-        return pd.read_parquet(path)
-    df = _controls(params, scored)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    df.to_parquet(path, index=False)
-    return df
+def study_frame(profile: Profile | str) -> pd.DataFrame:
+    """One row per (task, id, pre-trained model) with seed-averaged correctness, the scores
+    under that model and, for the controlled study, the example's membership in it.
 
+    Columns: task, id, label, model, correct, p_gold, p_pred, n_seeds, precog@k..., n_tokens,
+    and (controlled) arm, dose, exposures, injected_into, seen (injected into this model),
+    dose_seen (dose if seen else 0).
+    """
+    from precog.analysis import seed_average
 
-def _controls(params: dict, scored: pd.DataFrame) -> pd.DataFrame:
-    parts = []
-    config = pretrain_config(params)
-    counts = tokenizer = None
-    if config is not None:
-        from precog.models import load_tokenizer
-
-        tokenizer = load_tokenizer(model_source(params, cached_only=True))
-        counts = token_counts(tokenizer(base_passages(config), add_special_tokens=False)["input_ids"])
-    for task in params["tasks"]:
-        t = get_task(task)
-        rows = scored[scored["task"] == task]
-        texts = rows[list(t.text_fields)].astype(str).agg(" ".join, axis=1).tolist()
-        train = t.load("train").to_pandas()[list(t.text_fields)].astype(str).agg(" ".join, axis=1).tolist()
-        part = pd.DataFrame(
-            {
-                "task": task,
-                "id": rows["id"].to_numpy(),
-                "overlap_unigram": overlap(texts, train, 1),
-                "overlap_bigram": overlap(texts, train, 2),
-            }
-        )
-        if counts is not None:
-            part["corpus_log_frequency"] = mean_log_frequency(
-                tokenizer(texts, add_special_tokens=False)["input_ids"], counts
-            )
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
-
-
-def analysis_frame(params: dict) -> pd.DataFrame:
-    """One row per evaluation example: scores, seed-averaged correctness, controls (cache only)."""
-    scored = scores(params, cached_only=True)
-    averaged = seed_average(predictions(params, cached_only=True))
-    df = scored.merge(averaged, on=["task", "id"], how="inner", validate="one_to_one")
-    df = df.merge(controls(params, scored), on=["task", "id"], how="left", validate="one_to_one")
+    profile = load_profile(profile)
+    records = predictions(profile, cached_only=True)
+    averaged = seed_average(records[records["model"] != RANDOM], keys=("task", "id", "model"))
+    scored = scores(profile, cached_only=True)
+    df = averaged.merge(scored, on=["task", "id", "model"], how="inner", validate="one_to_one")
     if len(df) != len(scored):
         raise PrecogError("scores and fine-tuning records cover different examples; rerun 01_score and 02_finetune")
-    return df
+    members = manifest(profile)
+    if members is not None:
+        members = members.rename(columns={"model": "injected_into"})
+        df = df.merge(members.drop(columns="label"), on=["task", "id"], how="left", validate="many_to_one")
+        df["seen"] = df["injected_into"] == df["model"]
+        df["dose_seen"] = np.where(df["seen"], df["dose"], 0)
+    return df.sort_values(["task", "id", "model"], ignore_index=True)
 
 
-def control_columns(df: pd.DataFrame) -> list[str]:
-    """The controls available in an analysis frame (length, overlaps, corpus frequency)."""
-    cols = ["n_tokens", "overlap_unigram", "overlap_bigram", "corpus_log_frequency"]
-    return [c for c in cols if c in df.columns and df[c].notna().any() and np.ptp(df[c].dropna()) > 0]
+def unseen_frame(profile: Profile | str) -> pd.DataFrame:
+    """One row per (task, id): the pre-trained models' accuracy on the example *without* having
+    seen it (mean over models that were not given it) next to random init's.
+
+    Columns: task, id, label, [arm,] correct_pretrained, correct_random (random-init; NaN
+    for a hub profile), precog@k... (mean over those models).
+    """
+    from precog.analysis import seed_average
+
+    profile = load_profile(profile)
+    df = study_frame(profile)
+    if "seen" in df:
+        df = df[~df["seen"]]
+    keep = [c for c in df.columns if c.startswith("precog@")] + ["correct"]
+    keys = ["task", "id", "label"] + (["arm"] if "arm" in df else [])
+    out = df.groupby(keys, sort=True)[keep].mean().reset_index()
+    out = out.rename(columns={"correct": "correct_pretrained"})
+    records = predictions(profile, cached_only=True)
+    rand = records[records["model"] == RANDOM]
+    if len(rand):
+        r = seed_average(rand).rename(columns={"correct": "correct_random"})[["task", "id", "correct_random"]]
+        out = out.merge(r, on=["task", "id"], how="left", validate="one_to_one")
+    else:
+        out["correct_random"] = np.nan
+    return out
+
+
+def unseen_records(profile: Profile | str) -> pd.DataFrame:
+    """Per-seed fine-tuning records of the pre-trained models on examples they did not see
+    in pre-training (all records for a hub profile): one row per (model, task, seed, id)."""
+    profile = load_profile(profile)
+    records = predictions(profile, cached_only=True)
+    records = records[records["model"] != RANDOM]
+    members = manifest(profile)
+    if members is None:
+        return records.reset_index(drop=True)
+    owner = members.set_index(["task", "id"])["model"]
+    injected_into = owner.reindex(pd.MultiIndex.from_frame(records[["task", "id"]])).to_numpy()
+    return records[injected_into != records["model"].to_numpy()].reset_index(drop=True)
+
+
+def natural_frame(profile: Profile | str) -> pd.DataFrame:
+    """The paper's correlational setting: examples in no pre-training corpus (the never arm
+    of the controlled study; every example for a hub model), one row per (task, id) with
+    ``correct`` (pre-trained models, seeds averaged) and precog@k."""
+    out = unseen_frame(profile)
+    if "arm" in out:
+        out = out[out["arm"] == "never"]
+    return out.rename(columns={"correct_pretrained": "correct"}).reset_index(drop=True)
+
+
+def natural_records(profile: Profile | str) -> pd.DataFrame:
+    """Per-seed records of the pre-trained models on the examples of :func:`natural_frame`."""
+    keep = natural_frame(profile)[["task", "id"]]
+    return unseen_records(profile).merge(keep, on=["task", "id"], how="inner")

@@ -1,7 +1,8 @@
 """One figure style and the few plot types the artifacts share.
 
-Agg backend, a colour-blind-safe palette (Okabe & Ito), fonts embedded in PDFs, no
-timestamps in files (byte-stable outputs), PNG at 200 dpi plus PDF.
+A colour-blind-safe palette (Okabe & Ito), fonts embedded in PDFs, no timestamps in files
+(byte-stable outputs), PNG at 200 dpi plus PDF. The backend is left alone, so notebooks
+show their figures inline (scripts without a display get matplotlib's Agg default).
 """
 
 from __future__ import annotations
@@ -10,11 +11,9 @@ import json
 from pathlib import Path
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 STYLE = {
@@ -41,12 +40,12 @@ def use_style() -> None:
 
 
 def save_figure(fig, folder: Path, name: str) -> list[Path]:
-    """Write ``folder/name.png`` (200 dpi) and ``.pdf`` without timestamps; close the figure."""
+    """Write ``folder/name.png`` (200 dpi) and ``.pdf`` without timestamps. The figure stays
+    open, so a notebook cell displays it."""
     folder.mkdir(parents=True, exist_ok=True)
     out = [folder / f"{name}.png", folder / f"{name}.pdf"]
     fig.savefig(out[0], metadata={"Software": None})
     fig.savefig(out[1], metadata={"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None})
-    plt.close(fig)
     return out
 
 
@@ -162,3 +161,60 @@ def forest(ax, labels: list[str], estimates, low, high, xlabel: str, title: str)
     ax.set_yticks(y, labels)
     ax.set_xlabel(xlabel)
     ax.set_title(title)
+
+
+def dose_response(ax, table: pd.DataFrame, score: str) -> None:
+    """Mean score (95% CI) by dose, one line per (arm, status) (table from mean_by_group
+    over arm, dose, status)."""
+    for i, ((arm, status), part) in enumerate(table.groupby(["arm", "status"], sort=True)):
+        m = part["mean"].to_numpy(dtype=float)
+        ax.errorbar(part["dose"].astype(str), m, yerr=[m - part["ci_low"], part["ci_high"] - m], marker="o", capsize=3,
+                    color=PALETTE[i % len(PALETTE)], ls="-" if status == "seen" else ":", label=f"{arm}, {status}")
+    ax.set(xlabel="dose (copies in the corpus of the model that saw it)", ylabel=f"mean {score} (95% CI)", ylim=(0, 1),
+           title="memorization: seen vs unseen")
+    ax.legend(fontsize=7)
+
+
+def cell_effects(ax, cells: pd.DataFrame) -> None:
+    """Seen - unseen accuracy per (arm, dose), pooled and per task, with 95% CIs (table from
+    effects.cell_effects)."""
+    cells = cells.sort_values(["arm", "dose", "task"])
+    labels = [f"{r.arm} ×{r.dose} · {r.task} (n={r.n})" for r in cells.itertuples()]
+    y = np.arange(len(cells))[::-1]
+    est = cells["estimate"].to_numpy(dtype=float)
+    colours = [PALETTE[3] if arm == "text+label" else PALETTE[0] for arm in cells["arm"]]
+    for yi, e, lo, hi, c, task in zip(y, est, cells["ci_low"], cells["ci_high"], colours, cells["task"], strict=True):
+        ax.errorbar(e, yi, xerr=[[e - lo], [hi - e]], fmt="o" if task == "all" else ".", color=c, ecolor=c, capsize=3,
+                    ms=7 if task == "all" else 5)
+    ax.axvline(0, color="grey", ls=":", lw=1)
+    ax.set_yticks(y, labels, fontsize=7)
+    ax.set_xlabel("accuracy seen − unseen (same examples, 95% CI)")
+    ax.set_title("effect of being in the pre-training corpus")
+
+
+def auroc_lines(ax, auroc: pd.DataFrame) -> None:
+    """AUROC (95% CI) by dose, one line per score (table from analysis.membership_auroc)."""
+    for s, part in auroc.groupby("score", sort=False):
+        a = part["auroc"].to_numpy(dtype=float)
+        ax.errorbar(part["dose_seen"].astype(str), a, yerr=[a - part["ci_low"], part["ci_high"] - a], marker="o",
+                    capsize=2, label=s)
+    ax.axhline(0.5, color="grey", ls=":", lw=1)
+    ax.set(xlabel="dose (copies seen in pre-training)", ylabel="AUROC vs unseen (95% CI)", ylim=(0.3, 1.02),
+           title="membership detection")
+    ax.legend(fontsize=7)
+
+
+def calibration_bars(ax, table: pd.DataFrame, xlabel: str) -> None:
+    """Accuracy and mean confidence bars per bin with ECE (95% CI) on top (table from
+    analysis.calibration_by_bin)."""
+    pos = np.arange(len(table))
+    ax.bar(pos - 0.2, table["accuracy"].fillna(0), 0.4, label="accuracy")
+    ax.bar(pos + 0.2, table["confidence"].fillna(0), 0.4, label="mean confidence")
+    e = table["ece"].to_numpy(dtype=float)
+    ax.errorbar(pos, e, yerr=np.nan_to_num([e - table["ece_ci_low"], table["ece_ci_high"] - e]), color="black",
+                marker="o", capsize=3, label="ECE (95% CI)")
+    for p, n in zip(pos, table["n"], strict=True):
+        ax.text(p, 1.02, f"n={n}", ha="center", fontsize=7)
+    ax.set_xticks(pos, table["label"], rotation=20)
+    ax.set(xlabel=xlabel, ylabel="share (records = example × seed)", ylim=(0, 1.1))
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=3)

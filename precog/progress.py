@@ -1,19 +1,55 @@
-"""A quiet progress bar for ``Trainer``: one bar with the latest loss, no per-log prints."""
+"""Progress bars a person can follow: in a notebook run by hand they appear in the
+notebook; under ``precog reproduce``, which sets ``PRECOG_PROGRESS`` to a log file that it
+echoes to its terminal, they go there, and executed notebooks stay free of them.
+"""
 
 from __future__ import annotations
 
-from tqdm.auto import tqdm
+import os
+import sys
+
 from transformers import PrinterCallback, ProgressCallback, Trainer, TrainerCallback
+
+ENV = "PRECOG_PROGRESS"
+
+
+def _log_file():
+    """The progress log named by ``PRECOG_PROGRESS`` (opened for appending), or None."""
+    path = os.environ.get(ENV)
+    return open(path, "a", buffering=1) if path else None  # noqa: SIM115 (held by the bar)
+
+
+def bar(**kwargs):
+    """A tqdm bar: plain text into the progress log under reproduce, else tqdm.auto
+    (widgets in JupyterLab, text in a terminal)."""
+    log = _log_file()
+    if log is not None:
+        from tqdm import tqdm
+
+        return tqdm(file=log, mininterval=2.0, **kwargs)
+    from tqdm.auto import tqdm
+
+    return tqdm(**kwargs)
+
+
+def say(message: str) -> None:
+    """One progress line (e.g. 'fine-tuning run 3 of 18') where the bars go."""
+    log = _log_file()
+    if log is None:
+        print(message, file=sys.stdout, flush=True)
+    else:
+        with log:
+            log.write(message + "\n")
 
 
 class LossBar(TrainerCallback):
-    """tqdm bar over optimisation steps showing the most recent logged loss."""
+    """Bar over optimisation steps showing the most recent logged loss (and time left)."""
 
     def __init__(self, desc: str, enabled: bool = True):
         self.desc, self.enabled, self.bar = desc, enabled, None
 
     def on_train_begin(self, args, state, control, **kwargs):
-        self.bar = tqdm(total=state.max_steps, initial=state.global_step, desc=self.desc, disable=not self.enabled)
+        self.bar = bar(total=state.max_steps, initial=state.global_step, desc=self.desc, disable=not self.enabled)
 
     def on_step_end(self, args, state, control, **kwargs):
         self.bar.update(state.global_step - self.bar.n)

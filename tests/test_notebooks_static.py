@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import ast
 import json
 
+import nbformat
 import pytest
 import yaml
 
 from precog import paths
-from precog.reproduce import ORDER
+from precog.reproduce import ORDER, clean, source_digest, strip_outputs
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS.glob("*.ipynb"))
 
@@ -19,22 +19,72 @@ def test_every_notebook_is_in_the_reproduce_order():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_one_parameters_cell_with_demo_defaults_and_no_outputs(path):
+def test_parameter_cell_names_the_demo_profile_and_setup_loads_it(path):
     cells = json.loads(path.read_text())["cells"]
     assert cells[0]["cell_type"] == "markdown"
     tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1 and tagged[0] is cells[1]
-    values = {}
-    for node in ast.parse("".join(tagged[0]["source"])).body:
-        values[node.targets[0].id] = ast.literal_eval(node.value)
-    assert values == yaml.safe_load((paths.PARAMS / "demo.yaml").read_text())
-    assert not any(c.get("outputs") or c.get("execution_count") for c in cells if c["cell_type"] == "code")
+    assert "".join(tagged[0]["source"]).split("#")[0].strip() == 'profile = "demo"'
+    assert "notebook.setup(profile)" in "".join(cells[2]["source"])
     source = "".join("".join(c["source"]) for c in cells)
     assert "!pip" not in source and "%run" not in source and "/work/" not in source
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_outputs_are_clean(path):
+    """Executed demo copies may carry outputs, but no run-time metadata, widget state or machine paths."""
+    nb = json.loads(path.read_text())
+    assert "papermill" not in nb["metadata"] and "widgets" not in nb["metadata"]
+    for cell in nb["cells"]:
+        assert "execution" not in cell["metadata"] and "papermill" not in cell["metadata"]
+        text = json.dumps(cell.get("outputs", []))
+        assert str(paths.ROOT) not in text and "/tmp/" not in text and "Warning" not in text
+
+
+def test_clean_strips_run_noise_and_keeps_results():
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["papermill"] = {"start_time": "x"}
+    cell = nbformat.v4.new_code_cell("1")
+    cell.metadata["execution"] = {"iopub.execute_input": "2026"}
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="model at /repo/data/cache/x\n"),
+                    nbformat.v4.new_output("display_data", data={"text/plain": "VBox()",
+                                                                   "application/vnd.jupyter.widget-view+json": {"model_id": "u"}})]
+    nb.cells = [cell]
+    clean(nb, {"/repo/data/cache": "<cache>"})
+    assert "papermill" not in nb.metadata and "execution" not in nb.cells[0].metadata
+    assert nb.cells[0].outputs[0]["text"] == "model at <cache>/x\n"
+    assert nb.cells[0].outputs[1]["data"] == {"text/plain": "VBox()"}
+    before = source_digest(NOTEBOOKS[0])
+    raw = nbformat.read(NOTEBOOKS[0], as_version=4)
+    strip_outputs(raw)
+    assert all(not c.get("outputs") for c in raw.cells if c.cell_type == "code")
+    assert before == source_digest(NOTEBOOKS[0])
+
+
 @pytest.mark.parametrize("profile", ["smoke", "demo", "paper"])
-def test_profiles_share_keys(profile):
-    assert set(yaml.safe_load((paths.PARAMS / f"{profile}.yaml").read_text())) == set(
-        yaml.safe_load((paths.PARAMS / "demo.yaml").read_text())
-    )
+def test_profiles_load_into_the_typed_profile(profile):
+    from precog.profiles import load_profile
+
+    p = load_profile(profile)
+    assert p.name == profile and p.tasks and p.controlled == (p.model is None)
+    assert set(yaml.safe_load((paths.PARAMS / f"{profile}.yaml").read_text())) <= {
+        "name", "model", "tasks", "k", "seeds", "pretrain", "study", "finetune", "score"}
+
+
+def test_config_defaults_are_the_demo_profile():
+    from precog.configs import FinetuneConfig, PretrainConfig, ScoreConfig, StudyConfig
+    from precog.profiles import load_profile
+
+    demo = load_profile("demo")
+    assert (demo.pretrain, demo.study, demo.finetune, demo.score) == (
+        PretrainConfig(), StudyConfig(), FinetuneConfig(), ScoreConfig())
+
+
+def test_unknown_profile_key_is_one_line():
+    from precog.errors import PrecogError
+    from precog.profiles import profile_from_dict
+
+    with pytest.raises(PrecogError, match="unknown"):
+        profile_from_dict({"name": "x", "tasks": ["rt-polarity"], "modle": None})
+    with pytest.raises(PrecogError, match="no field"):
+        profile_from_dict({"name": "x", "tasks": ["rt-polarity"], "finetune": {"lr": 1}})

@@ -1,0 +1,23 @@
+"""What every notebook's setup cell does: load the profile, set the figure style, say what runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from precog.profiles import Profile, load_profile
+
+
+def setup(name: str) -> tuple[Profile, Path]:
+    """Load profile ``name``, apply the figure style, print the parameters; return
+    (profile, the folder its artifacts go to)."""
+    import datasets
+    from transformers.utils import logging as hf_logging
+
+    from precog import pipeline, plotting
+
+    hf_logging.disable_progress_bar()  # weight-loading and map/filter bars would clutter executed copies
+    datasets.disable_progress_bars()
+    profile = load_profile(name)
+    plotting.use_style()
+    print(profile.describe())
+    return profile, pipeline.figures_dir(profile)
