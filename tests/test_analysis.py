@@ -88,7 +88,11 @@ def test_correlations_hand_checked():
     out = analysis.correlations(df, ["score"])
     out = out[out["task"] == "all"].set_index("statistic")
     assert out.loc["spearman", "estimate"] == pytest.approx(np.sqrt(0.8))  # ranks 1..4 vs ties (1.5, 1.5, 3.5, 3.5)
-    assert out.loc["point_biserial", "estimate"] == pytest.approx(0.8944271909999159)
+    # point-biserial = Pearson of x = (1, 2, 3, 4)/10 with y = (0, 0, 1, 1): cov / (sd_x sd_y)
+    x, y = np.array([1.0, 2, 3, 4]), np.array([0.0, 0, 1, 1])
+    expected = ((x - x.mean()) * (y - y.mean())).sum() / np.sqrt(((x - x.mean()) ** 2).sum() * ((y - y.mean()) ** 2).sum())
+    assert expected == pytest.approx(2 / np.sqrt(5))  # 2 / (sqrt(5) * 1)
+    assert out.loc["point_biserial", "estimate"] == pytest.approx(expected)
 
 
 def test_expected_calibration_error_by_hand():
