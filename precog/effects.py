@@ -106,8 +106,8 @@ def headline(cells: pd.DataFrame, transfers: pd.DataFrame, passes: int) -> dict:
     """The headline numbers (figures/study_effects.json): accuracy differences as fractions.
 
     Keys: pretraining_transfer (per task), positive_control (text+label at the top dose),
-    text_only (text at the top dose, plus mde: the minimum detectable effect at alpha 0.05,
-    power 0.8), exposures_per_copy (passes over the continued-training corpus), top_dose.
+    text_only (text at the top dose, plus ci_half_width and mde: the minimum detectable
+    effect at alpha 0.05, power 0.8), exposures_per_copy (passes over the continued-training corpus), top_dose.
     """
     pooled = cells[cells["task"] == "all"]
     top = int(pooled["dose"].max())
@@ -120,6 +120,7 @@ def headline(cells: pd.DataFrame, transfers: pd.DataFrame, passes: int) -> dict:
         "pretraining_transfer": {r.task: {k: float(getattr(r, k)) for k in INTERVAL} for r in transfers.itertuples()},
         "positive_control": {**{k: float(label[k]) for k in INTERVAL}, "n": int(label["n"])},
         "text_only": {**{k: float(text[k]) for k in INTERVAL}, "n": int(text["n"]),
+                      "ci_half_width": float(text["ci_high"] - text["ci_low"]) / 2,
                       "mde": minimum_detectable_effect(float(text["se"]))},
         "exposures_per_copy": int(passes),
         "top_dose": top,
