@@ -13,8 +13,6 @@ from precog.errors import PrecogError
 ARMS = ("never", "text", "text+label")
 MODELS = ("A", "B")
 HEADS = ("cls", "prompt")
-UNITS = ("token", "word")
-DTYPES = ("auto", "fp32", "fp16", "bf16")
 
 
 def build(cls, values: dict | None):

@@ -127,12 +127,6 @@ def headline(cells: pd.DataFrame, transfers: pd.DataFrame, passes: int) -> dict:
     }
 
 
-def never_accuracy(study: pd.DataFrame) -> pd.DataFrame:
-    """Accuracy on never-injected examples per task and model (a sanity view of the arms)."""
-    part = study[study["arm"] == "never"]
-    return part.groupby(["task", "model"])["correct"].agg(["size", "mean"]).reset_index()
-
-
 def label_balance(manifest: pd.DataFrame) -> pd.DataFrame:
     """Share of label 1 per (task, arm, dose) of the manifest, next to the task's overall share."""
     out = manifest.groupby(["task", "arm", "dose"])["label"].agg(["size", "mean"]).reset_index()

@@ -47,11 +47,6 @@ def fingerprints(text: str, n: int = NGRAM) -> set:
     return out
 
 
-def overlaps(texts: list[str], keys: set, n: int = NGRAM) -> np.ndarray:
-    """Whether each text shares a sentence or a word n-gram with ``keys`` (from :func:`fingerprints`): (N,) bool."""
-    return np.array([not fingerprints(t, n).isdisjoint(keys) for t in texts], dtype=bool)
-
-
 def clean_candidates(task: Task, frame: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     """``n`` examples of ``frame`` in a seeded order, none sharing a sentence or 8-gram with another.
 
