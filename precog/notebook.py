@@ -16,6 +16,7 @@ def setup(name: str) -> tuple[Profile, Path]:
     from precog import pipeline, plotting
 
     hf_logging.disable_progress_bar()  # weight-loading and map/filter bars would clutter executed copies
+    hf_logging.set_verbosity_error()  # and so would transformers' notices (e.g. on checkpoint ordering)
     datasets.disable_progress_bars()
     profile = load_profile(name)
     plotting.use_style()
