@@ -59,7 +59,7 @@ from precog.wordpiece import count_words, train_vocab
 
 log = logging.getLogger("precog")
 
-Sequence_ = tuple[str, str | None]  # (segment A, segment B or None)
+Sequence_ = tuple[str, str | None, str | None]  # (segment A, segment B or None, slot word or None)
 
 
 # ---------------------------------------------------------------- corpus
@@ -85,9 +85,9 @@ def base_sequences(config: PretrainConfig, exclude: set) -> list[Sequence_]:
     of the study examples) are dropped.
 
     With ``next_sentence``, BERT's next-sentence objective is written into the text: a
-    pair's second segment ends with the word "next", or, half of the time, is replaced by a
-    chunk of another document and ends with "random" (:data:`precog.tasks.NEXT_WORDS`);
-    the word is masked and predicted like any other.
+    pair's slot word (see :func:`encode`) is "next", or, half of the time, segment B is
+    replaced by a chunk of another document and the word is "random"
+    (:data:`precog.tasks.NEXT_WORDS`); the word is masked and predicted like any other.
     """
     rng = random.Random(config.seed)
     chunked = [corpus.chunk_words(doc, config.chunk_words) for doc in documents(config)]
@@ -96,14 +96,15 @@ def base_sequences(config: PretrainConfig, exclude: set) -> list[Sequence_]:
         for i in range(0, len(chunks), 2):
             a, b = chunks[i], chunks[i + 1] if i + 1 < len(chunks) else None
             pair = b is not None and rng.random() < config.pair_share
+            word = None
             if pair and config.next_sentence:
                 if rng.random() < 0.5:
-                    b = f"{b} {NEXT_WORDS[1]}"
+                    word = NEXT_WORDS[1]
                 else:
                     other = rng.randrange(len(chunked) - 1)
                     other += other >= d  # another document
-                    b = f"{rng.choice(chunked[other] or [b])} {NEXT_WORDS[0]}"
-            seq = (a, b) if pair else (a if b is None else f"{a} {b}", None)
+                    b, word = rng.choice(chunked[other] or [b]), NEXT_WORDS[0]
+            seq = (a, b, word) if pair else (a if b is None else f"{a} {b}", None, None)
             if fingerprints(" ".join(s for s in seq if s)).isdisjoint(exclude):
                 out.append(seq)
     return out
@@ -126,11 +127,21 @@ def train_tokenizer(texts: list[str], vocab_size: int, required: tuple[str, ...]
 
 
 def encode(tokenizer, sequences: list[Sequence_], max_length: int) -> list[dict]:
-    """Token ids and segment ids of each sequence, truncated to ``max_length``."""
+    """Token ids and segment ids of each sequence, truncated to ``max_length``.
+
+    A slot word (the next-sentence word, or an injected label word) is inserted after
+    truncation, just before the final [SEP], with the last segment's type: the position
+    where fine-tuning's prompt head reads its [MASK] (:func:`precog.finetune.append_mask`),
+    and one that truncation never cuts.
+    """
     out = []
-    for a, b in sequences:
-        enc = tokenizer(a, b, truncation=True, max_length=max_length)
-        out.append({"input_ids": enc["input_ids"], "token_type_ids": enc["token_type_ids"]})
+    for a, b, word in sequences:
+        enc = tokenizer(a, b, truncation=True, max_length=max_length - (word is not None))
+        ids, types = list(enc["input_ids"]), list(enc["token_type_ids"])
+        if word is not None:
+            ids.insert(len(ids) - 1, tokenizer.convert_tokens_to_ids(word))
+            types.insert(len(types) - 1, types[-1])
+        out.append({"input_ids": ids, "token_type_ids": types})
     return out
 
 
@@ -317,13 +328,12 @@ def study_model(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ..
     injected = injected_passages(registry, members, which)
     pool = clean_base_sequences(config, study, tasks)
     extra = random.Random(study.seed).sample(pool, min(len(pool), round(study.base_share * len(injected))))
-    sequences = injected + extra
     model = BertForMaskedLM.from_pretrained(base)
     model.config.hidden_dropout_prob = model.config.attention_probs_dropout_prob = 0.0
     model = BertForMaskedLM.from_pretrained(base, config=model.config)
     model.bert.embeddings.word_embeddings.weight.requires_grad_(config.embeddings != "ppmi-svd")
-    steps = study.passes * -(-len(sequences) // config.batch_size)
-    curve = train_mlm(model, tokenizer, encode(tokenizer, sequences, config.max_length), config, folder,
+    steps = study.passes * -(-(len(injected) + len(extra)) // config.batch_size)
+    curve = train_mlm(model, tokenizer, encode(tokenizer, injected + extra, config.max_length), config, folder,
                       f"pre-training model {which} (injected copies)", progress, steps=steps)
     info = {
         "phase": f"model {which}",

@@ -7,7 +7,7 @@ Design (a crossover). For every demo task, evaluation examples are dealt to cell
 * ``never`` (dose 0): in no pre-training corpus;
 * ``text`` at dose d: the example exactly as the classifier sees it (one segment, or two
   for a pair task), d copies;
-* ``text+label`` at dose d: the same with its label word appended to the last segment, d
+* ``text+label`` at dose d: the same with its label word after the last segment, d
   copies: the positive control, in which memorization *can* be exploited.
 
 Every injected cell is split in halves: one half goes into the corpus of model A, the
@@ -138,15 +138,18 @@ def check_label_words(tasks: dict[str, Task], tokenizer) -> None:
                 raise PrecogError(f"label word '{w}' of task {name} is not a single token of the vocabulary ({pieces})")
 
 
-def segments(task: Task, row, arm: str) -> tuple[str, str | None]:
-    """The passage injected for one example: (segment A, segment B or None); text+label appends the label word."""
+def segments(task: Task, row, arm: str) -> tuple[str, str | None, str | None]:
+    """The passage injected for one example: (segment A, segment B or None, slot word or None).
+
+    text+label puts the label word in the slot after the last segment (where the prompt
+    head reads its [MASK] when fine-tuning; see :func:`precog.pretrain.encode`); text has none.
+    """
     parts = [str(row[f]) for f in task.text_fields]
-    if arm == "text+label":
-        parts[-1] = f"{parts[-1]} {task.label_words[int(row['label'])]}"
-    return parts[0], (parts[1] if len(parts) > 1 else None)
+    word = task.label_words[int(row["label"])] if arm == "text+label" else None
+    return parts[0], (parts[1] if len(parts) > 1 else None), word
 
 
-def injected_passages(tasks: dict[str, Task], members: pd.DataFrame, model: str) -> list[tuple[str, str | None]]:
+def injected_passages(tasks: dict[str, Task], members: pd.DataFrame, model: str) -> list[tuple[str, str | None, str | None]]:
     """``dose`` copies of the passage of every example injected into ``model`` ('A' or 'B')."""
     out = []
     for name, rows in members[members["model"] == model].groupby("task", sort=True):

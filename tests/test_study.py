@@ -83,8 +83,9 @@ def test_injected_passages_follow_the_manifest():
         passages = injected_passages(TASKS, m, w)
         mine = m[m["model"] == w]
         assert len(passages) == mine["dose"].sum()
-        labelled = [p for p in passages if (p[1] or p[0]).split()[-1] in {x for t in TASKS.values() for x in t.label_words}]
-        assert len(labelled) >= mine.loc[mine["arm"] == "text+label", "dose"].sum()
+        labelled = [p for p in passages if p[2] is not None]
+        assert len(labelled) == mine.loc[mine["arm"] == "text+label", "dose"].sum()
+        assert {p[2] for p in labelled} <= {x for t in TASKS.values() for x in t.label_words}
 
 
 @pytest.mark.parametrize(
@@ -151,3 +152,41 @@ def test_same_seed_same_weights_and_cache_hit(smoke_cache, tmp_path, monkeypatch
     assert study_model(*args, which="A", progress=False) == again
     assert (again / "model.safetensors").stat().st_mtime_ns == stamp
     assert random_model(*args, progress=False).is_dir()
+
+
+
+def test_next_sentence_pairs():
+    """A 'next' pair's B follows A in its document; a 'random' pair's B is a chunk of another document."""
+    from precog import corpus
+    from precog.pretrain import base_sequences, documents
+    from precog.tasks import NEXT_WORDS
+
+    chunks = [corpus.chunk_words(d, SMOKE.pretrain.chunk_words) for d in documents(SMOKE.pretrain)]
+    doc_of, follows = {}, set()
+    for d, cs in enumerate(chunks):
+        for i, c in enumerate(cs):
+            doc_of.setdefault(c, set()).add(d)
+            if i + 1 < len(cs):
+                follows.add((c, cs[i + 1]))
+    pairs = [s for s in base_sequences(SMOKE.pretrain, set()) if s[1] is not None]
+    assert {w for *_, w in pairs} == set(NEXT_WORDS)
+    for a, b, word in pairs:
+        if word == NEXT_WORDS[1]:
+            assert (a, b) in follows
+        else:
+            assert doc_of[a] != doc_of[b]
+
+
+def test_slot_word_sits_before_the_final_sep_and_survives_truncation():
+    from transformers import BertTokenizer
+
+    from precog.pretrain import encode
+
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "film", "was", "fine", "next", "random", "."]
+    tok = BertTokenizer(vocab={w: i for i, w in enumerate(vocab)}, do_lower_case=True)
+    long = "the film was fine . " * 10
+    rows = encode(tok, [(long, "the film", "next"), ("the film", None, "random"), ("the film", None, None)], 16)
+    assert [len(r["input_ids"]) for r in rows] == [16, 5, 4]
+    assert tok.convert_ids_to_tokens(rows[0]["input_ids"][-3:]) == ["film", "next", "[SEP]"]
+    assert tok.convert_ids_to_tokens(rows[1]["input_ids"]) == ["[CLS]", "the", "film", "random", "[SEP]"]
+    assert rows[0]["token_type_ids"][-2] == 1 and rows[1]["token_type_ids"][-2] == 0
