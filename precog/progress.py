@@ -13,10 +13,18 @@ from transformers import PrinterCallback, ProgressCallback, Trainer, TrainerCall
 ENV = "PRECOG_PROGRESS"
 
 
+_HANDLES: dict[str, object] = {}
+
+
 def _log_file():
-    """The progress log named by ``PRECOG_PROGRESS`` (opened for appending), or None."""
+    """The progress log named by ``PRECOG_PROGRESS`` (one append handle per path and
+    process, line-buffered), or None."""
     path = os.environ.get(ENV)
-    return open(path, "a", buffering=1) if path else None  # noqa: SIM115 (held by the bar)
+    if not path:
+        return None
+    if path not in _HANDLES or _HANDLES[path].closed:
+        _HANDLES[path] = open(path, "a", buffering=1)  # noqa: SIM115 (shared by every bar of this process)
+    return _HANDLES[path]
 
 
 def bar(**kwargs):
@@ -38,8 +46,7 @@ def say(message: str) -> None:
     if log is None:
         print(message, file=sys.stdout, flush=True)
     else:
-        with log:
-            log.write(message + "\n")
+        log.write(message + "\n")
 
 
 class LossBar(TrainerCallback):
