@@ -158,6 +158,8 @@ def forest(ax, labels: list[str], estimates, low, high, xlabel: str, title: str)
         capsize=3,
     )
     ax.axvline(0, color="grey", ls=":", lw=1)
+    ax.xaxis.set_major_locator(plt.MaxNLocator(5))  # readable tick labels on a narrow panel
+    ax.set_ylim(y.min() - 0.5, y.max() + 0.5)
     ax.set_yticks(y, labels)
     ax.set_xlabel(xlabel)
     ax.set_title(title)
