@@ -100,7 +100,7 @@ class StudyConfig:
 
     never: int = 200
     injected: dict[str, dict[int, int]] = field(
-        default_factory=lambda: {"text": {8: 40, 128: 160}, "text+label": {8: 40, 128: 72}}
+        default_factory=lambda: {"text": {128: 360}, "text+label": {128: 112}}
     )
     passes: int = 1
     base_share: float = 0.5
