@@ -29,7 +29,7 @@ test: setup data  ## unit tests, every notebook on the smoke profile (reproduce 
 data: setup  ## fetch the pinned raw data into data/raw (idempotent)
 	$(BIN)/precog fetch
 
-reproduce: setup data  ## run every notebook on the $(PROFILE) profile (default demo, ~37 min on 2 cores)
+reproduce: setup data  ## run every notebook on the $(PROFILE) profile (default demo, ~39 min on 2 cores)
 	$(BIN)/precog reproduce --profile $(PROFILE)
 
 figures: reproduce  ## alias: the figures are what reproduce writes
