@@ -139,7 +139,10 @@ def encode(tokenizer, sequences: list[Sequence_], max_length: int) -> list[dict]
         enc = tokenizer(a, b, truncation=True, max_length=max_length - (word is not None))
         ids, types = list(enc["input_ids"]), list(enc["token_type_ids"])
         if word is not None:
-            ids.insert(len(ids) - 1, tokenizer.convert_tokens_to_ids(word))
+            pieces = tokenizer.tokenize(word)
+            if len(pieces) != 1 or tokenizer.convert_tokens_to_ids(pieces[0]) == tokenizer.unk_token_id:
+                raise PrecogError(f"slot word '{word}' is not one token of the vocabulary ({pieces})")
+            ids.insert(len(ids) - 1, tokenizer.convert_tokens_to_ids(pieces[0]))
             types.insert(len(types) - 1, types[-1])
         out.append({"input_ids": ids, "token_type_ids": types})
     return out
@@ -288,7 +291,8 @@ def base_model(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ...
     start = time.perf_counter()
     members = manifest(registry, study)
     sequences = clean_base_sequences(config, study, tasks)
-    words = tuple(w.lower() for t in registry.values() for w in t.label_words)
+    slot_words = [w for t in registry.values() for w in t.label_words] + list(NEXT_WORDS if config.next_sentence else ())
+    words = tuple(dict.fromkeys(w.lower() for w in slot_words))  # whole tokens, in first-seen order
     tokenizer = train_tokenizer([s for seq in sequences for s in seq if s], config.vocab_size, words)
     check_label_words(registry, tokenizer)
     encoded = encode(tokenizer, sequences, config.max_length)

@@ -189,3 +189,5 @@ def test_slot_word_sits_before_the_final_sep_and_survives_truncation():
     assert tok.convert_ids_to_tokens(rows[0]["input_ids"][-3:]) == ["film", "next", "[SEP]"]
     assert tok.convert_ids_to_tokens(rows[1]["input_ids"]) == ["[CLS]", "the", "film", "random", "[SEP]"]
     assert rows[0]["token_type_ids"][-2] == 1 and rows[1]["token_type_ids"][-2] == 0
+    with pytest.raises(PrecogError, match="slot word 'maybe'"):
+        encode(tok, [("the film", None, "maybe")], 16)
