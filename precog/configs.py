@@ -50,7 +50,8 @@ class PretrainConfig:
     wiki_articles: pre-training Wikipedia articles to use (None: all).
     reviews: pre-training movie reviews to use (None: all).
     news: include the news corpus.
-    plots: include the film plot summaries.
+    plots: include the pre-training half of the film plot summaries (the other half gives
+        review-next its negatives and is never pre-training text).
     task_train_text: include the text (never the labels) of rt-polarity's training split.
     heldout_chunks: held-out Wikipedia passages for the quality check.
     seed: seed of the corpus order, masking and initialisation.

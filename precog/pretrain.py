@@ -3,7 +3,7 @@
 Recipe (every step cached; see ``models(...)``):
 
 1. **Corpus** (:func:`base_sequences`): Wikipedia prose of the pre-training articles, news,
-   the pre-training share of the movie reviews, film plot summaries and the text of the
+   the pre-training shares of the movie reviews and film plot summaries and the text of the
    rt-polarity training split (never its labels), cut into ~``chunk_words``-word chunks;
    two consecutive chunks make one sequence, as two segments (``pair_share`` of the time,
    so segment B is trained the way pair tasks use it) or as one. A sequence that shares a
@@ -54,7 +54,7 @@ from precog.data import SOURCES
 from precog.errors import PrecogError
 from precog.progress import quiet
 from precog.study import check_label_words, fingerprints, injected_passages, manifest, study_texts
-from precog.tasks import DEMO, NEXT_WORDS, Task, review_partition, wiki_partition
+from precog.tasks import DEMO, NEXT_WORDS, Task, plot_partition, review_partition, wiki_partition
 from precog.wordpiece import count_words, train_vocab
 
 log = logging.getLogger("precog")
@@ -73,7 +73,8 @@ def documents(config: PretrainConfig) -> list[tuple[str, ...]]:
     reviews = corpus.movie_reviews()
     docs += [reviews[r] for r in review_partition()["pretrain"][: config.reviews]]
     if config.plots:
-        docs += [tuple(corpus.split_sentences(p)) for p in corpus.rotten_plots()]
+        plots = corpus.rotten_plots()
+        docs += [tuple(corpus.split_sentences(plots[p])) for p in plot_partition()["pretrain"]]
     if config.task_train_text:
         docs += [(s,) for s in DEMO["rt-polarity"].load("train")["sentence"]]
     return [d for d in docs if d]

@@ -15,7 +15,8 @@ other into that of model B, so each injected example is measured both seen (in i
 and unseen (in the other) — a paired comparison that removes example difficulty.
 Examples are dealt within each label separately, so every cell has the label shares of the
 whole sample (to rounding). Candidates are taken in a seeded order, skipping any that
-shares a sentence or an 8-gram with one already taken, so no two study examples overlap.
+shares a sentence or an 8-gram with one already taken (of any task), so no two study
+examples overlap.
 """
 
 from __future__ import annotations
@@ -47,15 +48,17 @@ def fingerprints(text: str, n: int = NGRAM) -> set:
     return out
 
 
-def clean_candidates(task: Task, frame: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
-    """``n`` examples of ``frame`` in a seeded order, none sharing a sentence or 8-gram with another.
+def clean_candidates(task: Task, frame: pd.DataFrame, n: int, seed: int, seen: set | None = None) -> pd.DataFrame:
+    """``n`` examples of ``frame`` in a seeded order, none sharing a sentence or 8-gram with
+    another, nor with ``seen`` (fingerprints of examples already taken, e.g. by another
+    task; the set is updated in place).
 
     Raises:
         PrecogError: if the split has fewer than ``n`` such examples.
     """
     order = list(range(len(frame)))
     random.Random(f"{seed}:{task.name}").shuffle(order)
-    taken, seen = [], set()
+    taken, seen = [], set() if seen is None else seen
     for i in order:
         keys = fingerprints(example_text(task, frame.iloc[i]))
         if keys and keys.isdisjoint(seen):
@@ -104,10 +107,10 @@ def manifest(tasks: dict[str, Task], config: StudyConfig) -> pd.DataFrame:
         task, id, label, arm, dose (copies), exposures (copies x passes), model ('A', 'B' or '-').
     """
     config.validate()
-    frames = []
+    frames, taken = [], set()  # fingerprints of every task's examples: no overlap across tasks either
     for name in sorted(tasks):
         task = tasks[name]
-        pool = clean_candidates(task, task.load(task.eval_split).to_pandas(), config.size(), config.seed)
+        pool = clean_candidates(task, task.load(task.eval_split).to_pandas(), config.size(), config.seed, taken)
         layout = cells(config)
         which = deal(pool["label"].to_numpy(), [c[3] for c in layout])
         frames.append(

@@ -93,11 +93,44 @@ def test_review_next_uses_every_sentence_once_across_splits():
     assert len(seen) == len(set(seen)), "a sentence occurs in two examples"
 
 
-def test_review_next_reviews_are_not_in_the_pretraining_share():
-    from precog.tasks import review_partition
+def test_review_next_reviews_and_plots_are_not_in_the_pretraining_share():
+    from precog.tasks import plot_partition, review_partition
 
-    part = review_partition()
-    assert set(part["pretrain"]).isdisjoint(part["review-next"])
+    for part in (review_partition(), plot_partition()):
+        assert set(part["pretrain"]).isdisjoint(part["review-next"]) and part["review-next"]
+
+
+def test_sentence_pairs_follow_or_take_a_stranger_and_use_each_sentence_once():
+    from precog.tasks import sentence_pairs
+
+    docs = [tuple(f"review {d} sentence {i} says something here" for i in range(6)) for d in range(4)]
+    docs.append(("too short", "review 0 sentence 0 says something here", "fine sentence with five words"))  # a repeat
+    strangers = [tuple(f"plot {p} line {i} tells the story" for i in range(3)) for p in range(5)]
+    df = sentence_pairs(docs, strangers, seed=0)
+    assert set(df["label"]) == {0, 1}
+    for a, b, label, d in df.itertuples(index=False):
+        doc = docs[d]
+        if label == 1:
+            assert doc.index(b) == doc.index(a) + 1
+        else:
+            assert b.startswith("plot ") and b not in doc
+    used = [*df["sentence1"], *df["sentence2"]]
+    assert len(used) == len(set(used))
+    assert "review 0 sentence 0 says something here" not in used  # occurs twice: never used
+    assert df.equals(sentence_pairs(docs, strangers, seed=0))
+
+
+def test_review_next_negatives_are_sentences_of_held_out_plots():
+    from precog import corpus
+    from precog.tasks import plot_partition, review_partition
+
+    plots, reviews = corpus.rotten_plots(), corpus.movie_reviews()
+    held_plots = {s for p in plot_partition()["review-next"] for s in corpus.split_sentences(plots[p])}
+    held_reviews = [reviews[r] for r in review_partition()["review-next"]]
+    follows = {(d[i], d[i + 1]) for d in held_reviews for i in range(len(d) - 1)}
+    ds = DEMO["review-next"].load("validation")
+    for a, b, label in zip(ds["sentence1"], ds["sentence2"], ds["label"], strict=True):
+        assert (a, b) in follows if label == 1 else b in held_plots
 
 
 def test_unknown_task_and_split():
