@@ -106,6 +106,7 @@ def test_sentence_pairs_follow_or_take_a_stranger_and_use_each_sentence_once():
     docs = [tuple(f"review {d} sentence {i} says something here" for i in range(6)) for d in range(4)]
     docs.append(("too short", "review 0 sentence 0 says something here", "fine sentence with five words"))  # a repeat
     strangers = [tuple(f"plot {p} line {i} tells the story" for i in range(3)) for p in range(5)]
+    strangers.append(("review 1 sentence 5 says something here",))  # a stranger repeating a review sentence
     df = sentence_pairs(docs, strangers, seed=0)
     assert set(df["label"]) == {0, 1}
     for a, b, label, d in df.itertuples(index=False):
@@ -117,6 +118,7 @@ def test_sentence_pairs_follow_or_take_a_stranger_and_use_each_sentence_once():
     used = [*df["sentence1"], *df["sentence2"]]
     assert len(used) == len(set(used))
     assert "review 0 sentence 0 says something here" not in used  # occurs twice: never used
+    assert "review 1 sentence 5 says something here" not in used  # in a document and in strangers: never used
     assert df.equals(sentence_pairs(docs, strangers, seed=0))
 
 
