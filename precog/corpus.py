@@ -38,7 +38,7 @@ _SUBS = [
     (re.compile(r"'{2,}"), ""),
     (re.compile(r"&nbsp;|&ndash;|&mdash;"), " "),
 ]
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Za-z0-9])")
 
 
 def strip_wikitext(text: str) -> list[str]:
@@ -61,7 +61,12 @@ def strip_wikitext(text: str) -> list[str]:
 
 
 def split_sentences(paragraph: str) -> list[str]:
-    """Sentences of a paragraph (split after . ! ? before an upper-case letter or digit)."""
+    """Sentences of a paragraph: split after . ! ? and white space, before a letter of either
+    case or a digit (optionally behind a quote or bracket), so lower-cased text splits too.
+
+    Abbreviations ("e.g. the", "Dr. Who") are split as well: sentences serve chunking and
+    overlap fingerprints, where a split too many costs nothing.
+    """
     return [s.strip() for s in _SENTENCE.split(paragraph) if s.strip()]
 
 

@@ -8,12 +8,12 @@ Demo tasks (ours, built offline from data/raw; see data/README.md):
 
 * ``rt-polarity``: Rotten Tomatoes critic snippets, fresh (positive) vs rotten
   (negative), an SST-2 analogue; a seeded 1,000-example validation split.
-* ``review-next``: sentence pairs from the movie reviews held out of pre-training; label 1
-  when sentence B directly follows sentence A in the review, 0 when B is a sentence of a
-  film's plot summary held out of pre-training (BERT's next-sentence task, whose
-  negatives come from elsewhere in the corpus). Every sentence occurs in at most one
-  example, across splits. Negatives drawn from other reviews made a task that no model
-  here learned (all, TF-IDF included, at 0.49..0.52); see README.
+* ``subjectivity``: Pang & Lee's SUBJ task rebuilt from the same archive: a critic snippet
+  (subjective) or a sentence of a film plot summary (objective). Snippets are shared with
+  rt-polarity by a hash of their text (75% rt-polarity, 25% subjectivity), plot summaries
+  with pre-training (50% / 50%), so no example of either task is pre-training text. The
+  validation split takes at most two sentences of a plot, and no plot gives sentences to
+  both splits. Every example carries ``source``: the document it comes from.
 
 Demo tasks carry ``label_words``: one single-token word per label, used by the prompt head
 of fine-tuning and by the study's text+label injection.
@@ -39,9 +39,10 @@ from precog.overlap import words
 
 GLUE_HUB_ROOT = "hf://datasets/nyu-mll/glue"
 SEED = 1234
-NEXT_WORDS = ("random", "next")  # review-next's label words; also the base corpus's next-sentence words
-DEMO_EVAL_SIZE = {"rt-polarity": 1000, "review-next": 1000}
-PAIR_SENTENCE_WORDS = (5, 40)  # review-next: sentences of 5..40 words
+NEXT_WORDS = ("random", "next")  # the base corpus's next-sentence words
+DEMO_EVAL_SIZE = {"rt-polarity": 1000, "subjectivity": 1000}
+SENTENCE_WORDS = (5, 40)  # subjectivity: examples of 5..40 words
+PLOT_SENTENCES_EVAL = 2  # subjectivity: at most this many sentences of one plot in the validation split
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class Task:
     splits: tuple[str, ...]
     eval_split: str
     loader: Callable[[str], datasets.Dataset] = field(repr=False, compare=False)
-    source: str = "demo"
+    source: str = "demo"  # where the task comes from: demo, glue, file
     label_words: tuple[str, ...] = ()  # one word per label (prompt head, text+label injection)
 
     @property
@@ -156,28 +157,30 @@ def wiki_partition() -> dict[str, tuple[int, ...]]:
 
 @lru_cache(maxsize=1)
 def plot_partition() -> dict[str, tuple[int, ...]]:
-    """Indices of film plot summaries for pre-training (~50%) and for review-next's
-    negatives (~50%), by a hash of the summary's text."""
-    parts: dict[str, list[int]] = {"pretrain": [], "review-next": []}
+    """Indices of film plot summaries for pre-training (~50%) and for the subjectivity
+    task's objective sentences (~50%), by a hash of the summary's text."""
+    parts: dict[str, list[int]] = {"pretrain": [], "subjectivity": []}
     for i, plot in enumerate(corpus.rotten_plots()):
-        parts["review-next" if _stable_hash(plot) % 2 == 0 else "pretrain"].append(i)
+        parts["subjectivity" if _stable_hash(plot) % 2 == 0 else "pretrain"].append(i)
     return {k: tuple(v) for k, v in parts.items()}
 
 
 @lru_cache(maxsize=1)
-def review_partition() -> dict[str, tuple[int, ...]]:
-    """Indices of movie reviews for pre-training (~75%) and for the review-next task (~25%),
-    by a hash of the review's text."""
-    parts: dict[str, list[int]] = {"pretrain": [], "review-next": []}
-    for i, sentences in enumerate(corpus.movie_reviews()):
-        parts["review-next" if _stable_hash(" ".join(sentences)) % 4 == 0 else "pretrain"].append(i)
+def snippet_partition() -> dict[str, tuple[int, ...]]:
+    """Indices of critic snippets for rt-polarity (~75%) and for the subjectivity task's
+    subjective examples (~25%), by a hash of the snippet's text."""
+    parts: dict[str, list[int]] = {"rt-polarity": [], "subjectivity": []}
+    for i, (text, _) in enumerate(corpus.rotten_tomatoes()):
+        parts["subjectivity" if _stable_hash(text) % 4 == 0 else "rt-polarity"].append(i)
     return {k: tuple(v) for k, v in parts.items()}
 
 
-def _features(text_fields: tuple[str, ...], labels: tuple[str, ...]) -> datasets.Features:
+def _features(text_fields: tuple[str, ...], labels: tuple[str, ...], source: bool = False) -> datasets.Features:
     feats = {"id": datasets.Value("int64")}
     feats.update({f: datasets.Value("string") for f in text_fields})
     feats["label"] = datasets.ClassLabel(names=list(labels))
+    if source:
+        feats["source"] = datasets.Value("string")
     return datasets.Features(feats)
 
 
@@ -190,66 +193,79 @@ def _split_frame(df: pd.DataFrame, n_eval: int, seed: int) -> dict[str, pd.DataF
 @cache
 def _rt_polarity() -> dict[str, pd.DataFrame]:
     rows = corpus.rotten_tomatoes()
+    keep = snippet_partition()["rt-polarity"]
     df = pd.DataFrame(
         {
-            "id": range(len(rows)),
-            "sentence": [t for t, _ in rows],
-            "label": [1 if lab == "fresh" else 0 for _, lab in rows],
+            "id": range(len(keep)),
+            "sentence": [rows[i][0] for i in keep],
+            "label": [1 if rows[i][1] == "fresh" else 0 for i in keep],
+            "source": [f"snippet {i}" for i in keep],
         }
     )
     return _split_frame(df, DEMO_EVAL_SIZE["rt-polarity"], SEED)
 
 
-def sentence_pairs(documents: list[tuple[str, ...]], strangers: list[tuple[str, ...]], seed: int) -> pd.DataFrame:
-    """Next-sentence pairs in which every sentence occurs at most once.
+def subjectivity_split(plots: list[tuple[str, tuple[str, ...]]], snippets: list[tuple[str, str]], n_eval: int,
+                       seed: int) -> dict[str, pd.DataFrame]:
+    """The subjectivity task from (source, sentences) plot summaries and (source, text) snippets.
 
-    Each document is read as non-overlapping pairs of consecutive sentences (both within
-    PAIR_SENTENCE_WORDS words, neither occurring twice in ``documents`` or ``strangers``).
-    A seeded coin makes a pair negative: its B is replaced by the next unused sentence of
-    ``strangers`` (documents of another kind, read in a seeded order); negatives are dropped
-    once those run out.
+    Usable examples have SENTENCE_WORDS words and occur once (normalised) among all of them.
+    Plots are read in a seeded order: the validation split takes up to PLOT_SENTENCES_EVAL
+    sentences of each until it holds ``n_eval // 2`` objective examples; later plots go to
+    train whole. Snippets are shuffled: ``n_eval - n_eval // 2`` to validation, and as many
+    as train has objective sentences to train (balanced labels).
 
     Returns:
-        sentence1, sentence2, label (1 = B follows A), document (index into ``documents``).
+        {"validation", "train"}: sentence, label (1 = subjective), source.
     """
-    lo, hi = PAIR_SENTENCE_WORDS
-    counts = Counter(" ".join(words(s)) for doc in (*documents, *strangers) for s in doc)  # normalised
+    lo, hi = SENTENCE_WORDS
+    counts = Counter(" ".join(words(t)) for _, doc in plots for t in doc)
+    counts.update(" ".join(words(t)) for _, t in snippets)
 
-    def usable(sentence: str) -> bool:
-        return counts[" ".join(words(sentence))] == 1 and lo <= len(sentence.split()) <= hi
+    def usable(text: str) -> bool:
+        return counts[" ".join(words(text))] == 1 and lo <= len(text.split()) <= hi
 
     rng = random.Random(seed)
-    pool = [s for doc in strangers for s in doc if usable(s)]
-    rng.shuffle(pool)
-    rows = []
-    for d, doc in enumerate(documents):
-        i = 0
-        while i + 1 < len(doc):
-            if usable(doc[i]) and usable(doc[i + 1]):
-                if rng.random() < 0.5:
-                    rows.append((doc[i], doc[i + 1], 1, d))
-                elif pool:
-                    rows.append((doc[i], pool.pop(), 0, d))
-                i += 2
-            else:
-                i += 1
-    return pd.DataFrame(rows, columns=["sentence1", "sentence2", "label", "document"])
+    order = list(range(len(plots)))
+    rng.shuffle(order)
+    split = {"validation": [], "train": []}
+    for p in order:
+        source, sentences = plots[p]
+        good = [t for t in sentences if usable(t)]
+        if len(split["validation"]) < n_eval // 2:
+            split["validation"] += [(t, 0, source) for t in good[:PLOT_SENTENCES_EVAL]]
+        else:
+            split["train"] += [(t, 0, source) for t in good]
+    del split["validation"][n_eval // 2:]
+    subjective = [(t, 1, source) for source, t in snippets if usable(t)]
+    rng.shuffle(subjective)
+    n_sub = n_eval - len(split["validation"])
+    split["validation"] += subjective[:n_sub]
+    split["train"] += subjective[n_sub: n_sub + len(split["train"])]
+    return {k: pd.DataFrame(v, columns=["sentence", "label", "source"]) for k, v in split.items()}
 
 
 @cache
-def _review_next() -> dict[str, pd.DataFrame]:
-    reviews, plots = corpus.movie_reviews(), corpus.rotten_plots()
-    strangers = [tuple(corpus.split_sentences(plots[p])) for p in plot_partition()["review-next"]]
-    pairs = sentence_pairs([reviews[r] for r in review_partition()["review-next"]], strangers, SEED)
-    df = pairs.drop(columns="document").reset_index(drop=True)
-    df.insert(0, "id", range(len(df)))
-    return _split_frame(df, DEMO_EVAL_SIZE["review-next"], SEED)
+def _subjectivity() -> dict[str, pd.DataFrame]:
+    plots, rows = corpus.rotten_plots(), corpus.rotten_tomatoes()
+    parts = subjectivity_split(
+        [(f"plot {i}", tuple(corpus.split_sentences(plots[i]))) for i in plot_partition()["subjectivity"]],
+        [(f"snippet {i}", rows[i][0]) for i in snippet_partition()["subjectivity"]],
+        DEMO_EVAL_SIZE["subjectivity"],
+        SEED,
+    )
+    out, start = {}, 0
+    for split in ("validation", "train"):  # ids run over both splits
+        df = parts[split]
+        df.insert(0, "id", range(start, start + len(df)))
+        out[split], start = df, start + len(df)
+    return out
 
 
 def _demo_loader(build: Callable[[], dict[str, pd.DataFrame]], text_fields, labels):
     def load(split: str) -> datasets.Dataset:
         return datasets.Dataset.from_pandas(
-            build()[split], features=_features(text_fields, labels), preserve_index=False
+            build()[split], features=_features(text_fields, labels, source=True), preserve_index=False
         )
 
     return load
@@ -266,15 +282,15 @@ DEMO = {
         _demo_loader(_rt_polarity, ("sentence",), ("negative", "positive")),
         label_words=("negative", "positive"),
     ),
-    "review-next": Task(
-        "review-next",
-        ("sentence1", "sentence2"),
-        ("not_next", "next"),
+    "subjectivity": Task(
+        "subjectivity",
+        ("sentence",),
+        ("objective", "subjective"),
         "accuracy",
         ("train", "validation"),
         "validation",
-        _demo_loader(_review_next, ("sentence1", "sentence2"), ("not_next", "next")),
-        label_words=NEXT_WORDS,
+        _demo_loader(_subjectivity, ("sentence",), ("objective", "subjective")),
+        label_words=("plot", "opinion"),
     ),
 }
 

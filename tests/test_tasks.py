@@ -71,68 +71,50 @@ def test_offline_hub_is_one_line_naming_the_way_out():
 
 
 def test_demo_tasks_are_stable_and_labelled():
-    rt, nxt = DEMO["rt-polarity"], DEMO["review-next"]
+    rt, subj = DEMO["rt-polarity"], DEMO["subjectivity"]
     v = rt.load("validation")
-    assert len(v) == 1000 and v.column_names == ["id", "sentence", "label"]
+    assert len(v) == 1000 and v.column_names == ["id", "sentence", "label", "source"]
     assert v["id"] == rt.load("validation")["id"]  # same seeded split every time
     assert set(v["id"]).isdisjoint(rt.load("train")["id"])
-    w = nxt.load("validation")
-    assert len(w) == 1000 and w.column_names == ["id", "sentence1", "sentence2", "label"]
-    assert 0.4 < sum(w["label"]) / len(w) < 0.6
-    assert rt.label_words == ("negative", "positive") and len(nxt.label_words) == 2
+    w = subj.load("validation")
+    assert len(w) == 1000 and w.column_names == ["id", "sentence", "label", "source"]
+    assert sum(w["label"]) / len(w) == 0.5
+    assert set(w["id"]).isdisjoint(subj.load("train")["id"])
+    assert rt.label_words == ("negative", "positive") and subj.label_words == ("plot", "opinion")
 
 
-def test_review_next_uses_every_sentence_once_across_splits():
-    from precog.overlap import words
-
-    nxt = DEMO["review-next"]
-    seen = []
-    for split in ("train", "validation"):
-        ds = nxt.load(split)
-        seen += [" ".join(words(s)) for f in ("sentence1", "sentence2") for s in ds[f]]
-    assert len(seen) == len(set(seen)), "a sentence occurs in two examples"
-
-
-def test_review_next_reviews_and_plots_are_not_in_the_pretraining_share():
-    from precog.tasks import plot_partition, review_partition
-
-    for part in (review_partition(), plot_partition()):
-        assert set(part["pretrain"]).isdisjoint(part["review-next"]) and part["review-next"]
-
-
-def test_sentence_pairs_follow_or_take_a_stranger_and_use_each_sentence_once():
-    from precog.tasks import sentence_pairs
-
-    docs = [tuple(f"review {d} sentence {i} says something here" for i in range(6)) for d in range(4)]
-    docs.append(("too short", "review 0 sentence 0 says something here", "fine sentence with five words"))  # a repeat
-    strangers = [tuple(f"plot {p} line {i} tells the story" for i in range(3)) for p in range(5)]
-    strangers.append(("review 1 sentence 5 says something here",))  # a stranger repeating a review sentence
-    df = sentence_pairs(docs, strangers, seed=0)
-    assert set(df["label"]) == {0, 1}
-    for a, b, label, d in df.itertuples(index=False):
-        doc = docs[d]
-        if label == 1:
-            assert doc.index(b) == doc.index(a) + 1
-        else:
-            assert b.startswith("plot ") and b not in doc
-    used = [*df["sentence1"], *df["sentence2"]]
-    assert len(used) == len(set(used))
-    assert "review 0 sentence 0 says something here" not in used  # occurs twice: never used
-    assert "review 1 sentence 5 says something here" not in used  # in a document and in strangers: never used
-    assert df.equals(sentence_pairs(docs, strangers, seed=0))
-
-
-def test_review_next_negatives_are_sentences_of_held_out_plots():
+def test_subjectivity_takes_snippets_and_plots_no_other_task_or_corpus_uses():
     from precog import corpus
-    from precog.tasks import plot_partition, review_partition
+    from precog.tasks import plot_partition, snippet_partition
 
-    plots, reviews = corpus.rotten_plots(), corpus.movie_reviews()
-    held_plots = {s for p in plot_partition()["review-next"] for s in corpus.split_sentences(plots[p])}
-    held_reviews = [reviews[r] for r in review_partition()["review-next"]]
-    follows = {(d[i], d[i + 1]) for d in held_reviews for i in range(len(d) - 1)}
-    ds = DEMO["review-next"].load("validation")
-    for a, b, label in zip(ds["sentence1"], ds["sentence2"], ds["label"], strict=True):
-        assert (a, b) in follows if label == 1 else b in held_plots
+    for part, other in ((plot_partition(), "pretrain"), (snippet_partition(), "rt-polarity")):
+        assert set(part[other]).isdisjoint(part["subjectivity"]) and part["subjectivity"]
+    plots = corpus.rotten_plots()
+    held = {s for p in plot_partition()["subjectivity"] for s in corpus.split_sentences(plots[p])}
+    snippets = {corpus.rotten_tomatoes()[i][0] for i in snippet_partition()["subjectivity"]}
+    rt_text = set(DEMO["rt-polarity"].load("train")["sentence"]) | set(DEMO["rt-polarity"].load("validation")["sentence"])
+    for split in ("train", "validation"):
+        ds = DEMO["subjectivity"].load(split)
+        for text, label in zip(ds["sentence"], ds["label"], strict=True):
+            assert (text in snippets) if label == 1 else (text in held)
+            assert text not in rt_text
+
+
+def test_subjectivity_split_keeps_plots_whole_and_caps_them_in_validation():
+    from precog.tasks import PLOT_SENTENCES_EVAL, subjectivity_split
+
+    plots = [(f"plot {p}", tuple(f"plot {p} line {i} tells the story" for i in range(4))) for p in range(6)]
+    plots.append(("plot 6", ("a line that repeats in a snippet here",)))
+    snippets = [(f"snippet {i}", f"snippet {i} is a fine piece of work") for i in range(20)]
+    snippets.append(("snippet 20", "a line that repeats in a snippet here"))  # occurs twice: never used
+    parts = subjectivity_split(plots, snippets, n_eval=8, seed=0)
+    val, train = parts["validation"], parts["train"]
+    assert len(val) == 8 and val["label"].sum() == 4
+    assert val[val["label"] == 0].groupby("source").size().max() <= PLOT_SENTENCES_EVAL
+    assert set(val["source"]).isdisjoint(train["source"]), "a document gives examples to both splits"
+    assert "a line that repeats in a snippet here" not in set(val["sentence"]) | set(train["sentence"])
+    assert (train["label"] == 1).sum() == (train["label"] == 0).sum()
+    assert parts["validation"].equals(subjectivity_split(plots, snippets, n_eval=8, seed=0)["validation"])
 
 
 def test_unknown_task_and_split():
