@@ -26,10 +26,50 @@ POWER = 0.8
 
 
 # ---------------------------------------------------------------- the one bootstrap
+def resample(rng: np.random.Generator, n: int, strata: np.ndarray | None = None, clusters: np.ndarray | None = None,
+             within: bool = False, crossed: np.ndarray | None = None) -> np.ndarray:
+    """Row indices of one bootstrap resample of ``n`` rows.
+
+    * no ``clusters``: rows with replacement, within each stratum (keeping its size);
+    * ``clusters``: whole clusters with replacement (within each stratum, a cluster's
+      stratum being that of its first row), all rows of each drawn cluster; with
+      ``within``, the rows of each drawn cluster are themselves resampled with replacement
+      (the two-level bootstrap: clusters, then rows within them);
+    * ``clusters`` and ``crossed``: a second factor crossed with the clusters (every example
+      measured under every model): clusters and levels of ``crossed`` are drawn
+      independently, and each row appears (draws of its cluster) x (draws of its level)
+      times (the pigeonhole bootstrap for crossed designs, Owen 2007).
+    """
+    strata_of = np.zeros(n, dtype=int) if strata is None else pd.factorize(np.asarray(strata))[0]
+    if clusters is None:
+        groups = [np.flatnonzero(strata_of == s) for s in np.unique(strata_of)]
+        return np.concatenate([g[rng.integers(0, len(g), len(g))] for g in groups])
+    codes, _ = pd.factorize(np.asarray(clusters))
+    members = [np.flatnonzero(codes == c) for c in range(codes.max() + 1)]
+    if crossed is not None:
+        levels, _ = pd.factorize(np.asarray(crossed))
+        drawn = np.zeros(len(members), dtype=int)
+        for s in np.unique(strata_of):
+            pool = [c for c in range(len(members)) if strata_of[members[c][0]] == s]
+            np.add.at(drawn, rng.choice(pool, len(pool)), 1)
+        times = np.bincount(rng.integers(0, levels.max() + 1, levels.max() + 1), minlength=levels.max() + 1)
+        return np.repeat(np.arange(n), drawn[codes] * times[levels])
+    parts = []
+    for s in np.unique(strata_of):
+        pool = [c for c in range(len(members)) if strata_of[members[c][0]] == s]
+        for c in rng.choice(pool, len(pool)):
+            rows = members[c]
+            parts.append(rows[rng.integers(0, len(rows), len(rows))] if within else rows)
+    return np.concatenate(parts)
+
+
 def bootstrap(
     statistic: Callable[..., float],
     *arrays: np.ndarray,
     strata: np.ndarray | None = None,
+    clusters: np.ndarray | None = None,
+    within: bool = False,
+    crossed: np.ndarray | None = None,
     n_boot: int = N_BOOT,
     seed: int = 0,
     level: float = CI,
@@ -37,13 +77,20 @@ def bootstrap(
     """A statistic of paired arrays with a percentile bootstrap interval.
 
     Rows (the first axis, shared by all arrays) are resampled with replacement; with
-    ``strata`` each stratum is resampled separately, keeping its size (e.g. tasks).
+    ``strata`` each stratum is resampled separately, keeping its size (e.g. tasks). With
+    ``clusters`` the unit resampled is the cluster (an example's several records, or a
+    model's examples) and, with ``within``, rows inside each drawn cluster too; with
+    ``crossed``, a second factor crossed with the clusters is drawn independently of them;
+    see :func:`resample`.
 
     Args:
         statistic: f(*arrays) -> float (or a 1-D array of statistics, each with its own
             interval), applied to the data and to each resample.
         arrays: (N, ...) arrays with the same N.
         strata: (N,) stratum label of each row, or None.
+        clusters: (N,) cluster label of each row, or None.
+        within: with clusters, also resample rows within each drawn cluster.
+        crossed: (N,) level of a factor crossed with the clusters (e.g. the model), or None.
         n_boot: number of resamples.
         seed: seed of the resampling generator.
         level: coverage of the percentile interval.
@@ -58,10 +105,9 @@ def bootstrap(
     if n == 0:
         return {"estimate": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "se": float("nan"), "n": 0}
     rng = np.random.default_rng(seed)
-    groups = [np.arange(n)] if strata is None else [np.flatnonzero(strata == s) for s in pd.unique(np.asarray(strata))]
     reps = []
     for _ in range(n_boot):
-        idx = np.concatenate([g[rng.integers(0, len(g), len(g))] for g in groups])
+        idx = resample(rng, n, strata, clusters, within, crossed)
         reps.append(statistic(*(x[idx] for x in arrays)))
     reps = np.asarray(reps, dtype=float)
     estimate = np.asarray(statistic(*arrays), dtype=float)
@@ -241,10 +287,11 @@ def logistic_fit(x: np.ndarray, correct: np.ndarray, iterations: int = 30) -> np
 
 def logistic_terms(
     df: pd.DataFrame, terms: Sequence[str], covariates: Sequence[str] = (), categorical: Sequence[str] = (),
-    strata: str | None = None, seed: int = 0,
+    strata: str | None = None, clusters: str | None = None, seed: int = 0,
 ) -> pd.DataFrame:
     """Coefficients of ``terms`` in a logistic regression of ``correct`` on terms +
-    covariates (numeric) + categorical indicators, with bootstrap CIs over rows.
+    covariates (numeric) + categorical indicators, with bootstrap CIs over rows (or over
+    the clusters named by column ``clusters``, e.g. an example's rows under several models).
 
     Returns:
         term, coef (log-odds), ci_low, ci_high, odds_ratio, n.
@@ -253,7 +300,8 @@ def logistic_terms(
     y = df["correct"].to_numpy(dtype=float)
     k = len(terms)
     r = bootstrap(lambda xx, yy: logistic_fit(xx, yy)[:k], x, y,
-                  strata=None if strata is None else df[strata].to_numpy(), seed=seed)
+                  strata=None if strata is None else df[strata].to_numpy(),
+                  clusters=None if clusters is None else df[clusters].to_numpy(), seed=seed)
     est, lo, hi = (np.atleast_1d(r[key]) for key in ("estimate", "ci_low", "ci_high"))
     return pd.DataFrame({"term": list(terms), "coef": est, "ci_low": lo, "ci_high": hi,
                          "odds_ratio": np.exp(est), "n": r["n"]})
@@ -282,13 +330,15 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, n_bi
 def calibration_by_bin(
     records: pd.DataFrame, scores: pd.DataFrame, score: str, edges: Sequence[float] | None = None, seed: int = 0
 ) -> pd.DataFrame:
-    """ECE of the fine-tuned classifiers within each PreCog bin, with bootstrap CIs.
+    """ECE of the fine-tuned classifiers within each PreCog bin, with bootstrap CIs that
+    resample *examples* (with all their records: every model and seed) within tasks.
 
     Args:
-        records: one row per (task, seed, id) prediction with correct and p_pred.
+        records: one row per (task, seed, id) [per model] prediction with correct and p_pred.
         scores: one row per (task, id) with ``score``.
     Returns:
-        bin, label, n (records), accuracy, confidence (mean p_pred), ece, ece_ci_low, ece_ci_high.
+        bin, label, n (examples), n_records, accuracy, confidence (mean p_pred), ece,
+        ece_ci_low, ece_ci_high.
     """
     edges = default_edges() if edges is None else np.asarray(edges, dtype=float)
     merged = records.merge(scores[["task", "id", score]], on=["task", "id"], how="inner")
@@ -297,8 +347,10 @@ def calibration_by_bin(
     for b, label in enumerate(bin_labels(edges)):
         part = merged[bins == b]
         conf, corr = part["p_pred"].to_numpy(dtype=float), part["correct"].to_numpy(dtype=float)
-        r = bootstrap(expected_calibration_error, conf, corr, strata=part["task"].to_numpy(), seed=seed + b)
-        rows.append({"bin": b, "label": label, "n": len(part), "accuracy": mean(corr), "confidence": mean(conf),
+        example = (part["task"].astype(str) + ":" + part["id"].astype(str)).to_numpy()
+        r = bootstrap(expected_calibration_error, conf, corr, strata=part["task"].to_numpy(), clusters=example, seed=seed + b)
+        rows.append({"bin": b, "label": label, "n": len(np.unique(example)), "n_records": len(part),
+                     "accuracy": mean(corr), "confidence": mean(conf),
                      "ece": r["estimate"], "ece_ci_low": r["ci_low"], "ece_ci_high": r["ci_high"]})
     return pd.DataFrame(rows)
 

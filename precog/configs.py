@@ -11,8 +11,9 @@ from dataclasses import dataclass, field, fields
 from precog.errors import PrecogError
 
 ARMS = ("never", "text", "text+label")
-MODELS = ("A", "B")
 HEADS = ("cls", "prompt")
+PRECISIONS = ("fp32", "tf32", "bf16", "fp16")
+OPTIMIZERS = ("adamw_torch_fused", "adamw_torch")
 
 
 def build(cls, values: dict | None):
@@ -48,10 +49,10 @@ class PretrainConfig:
     pair_share: share of sequences fed as two segments.
     next_sentence: next-sentence objective written as a masked word ('next' / 'random').
     wiki_articles: pre-training Wikipedia articles to use (None: all).
-    reviews: pre-training movie reviews to use (None: all).
+    reviews: movie reviews to use (None: all of them).
     news: include the news corpus.
     plots: include the pre-training half of the film plot summaries (the other half gives
-        review-next its negatives and is never pre-training text).
+        the subjectivity task its objective sentences and is never pre-training text).
     task_train_text: include the text (never the labels) of rt-polarity's training split.
     heldout_chunks: held-out Wikipedia passages for the quality check.
     seed: seed of the corpus order, masking and initialisation.
@@ -89,23 +90,34 @@ class PretrainConfig:
 
 @dataclass(frozen=True)
 class StudyConfig:
-    """How many evaluation examples of each task go to each arm and dose.
+    """How many evaluation examples of each task go to each arm and dose, and to how many models.
 
     never: examples per task in no corpus (dose 0).
-    injected: arm -> {dose (copies in a model's corpus): examples per task, both models
-        together (even: half in A, half in B)}.
+    injected: arm -> {dose (copies in a model's corpus): examples per task, all models
+        together (a multiple of ``models``: each model is given 1/models of every cell)}.
+    models: K, the continuation models of the crossover; each example of an injected cell
+        is seen by exactly one of them and unseen by the other K - 1.
     passes: passes over each model's continued-training corpus (exposures = dose x passes).
     base_share: base-corpus sequences mixed into that corpus, per injected copy.
-    seed: the assignment's seed.
+    seed: the seed of the choice of study examples (the base model's corpus excludes them).
+    replicate: redraws the assignment of the chosen examples to arms and models and the
+        continuation seeds; the base model (and the set of study examples) stays the same.
     """
 
     never: int = 200
     injected: dict[str, dict[int, int]] = field(
         default_factory=lambda: {"text": {128: 360}, "text+label": {128: 112}}
     )
+    models: int = 8
     passes: int = 1
     base_share: float = 0.5
     seed: int = 0
+    replicate: int = 0
+
+    @property
+    def model_names(self) -> tuple[str, ...]:
+        """Names of the continuation models: "0", "1", ..., str(models - 1)."""
+        return tuple(str(m) for m in range(self.models))
 
     def __hash__(self) -> int:  # the dict field is not hashable; its repr is canonical enough
         return hash(repr(self))
@@ -127,6 +139,8 @@ class StudyConfig:
         """One clear line for a design that cannot work (before any training)."""
         if self.never < 1:
             raise PrecogError("the study needs never-injected examples (dose 0): set study.never > 0")
+        if self.models < 2:
+            raise PrecogError(f"study.models must be >= 2 (an example seen by one model is unseen by the others), got {self.models}")
         if set(self.injected) - set(ARMS[1:]) or not self.injected:
             raise PrecogError(f"study.injected arms must be among {ARMS[1:]}, got {sorted(self.injected)}")
         doses = {a: sorted(c) for a, c in self.injected.items()}
@@ -136,8 +150,9 @@ class StudyConfig:
             for dose, n in cells.items():
                 if int(dose) < 1:
                     raise PrecogError(f"study.injected.{arm}: dose {dose} is not a positive number of copies (dose 0 is study.never)")
-                if n < 2 or n % 2:
-                    raise PrecogError(f"study.injected.{arm}.{dose}: {n} examples; need an even number >= 2 (half in model A, half in B)")
+                if n < self.models or n % self.models:
+                    raise PrecogError(f"study.injected.{arm}.{dose}: {n} examples; need a multiple of study.models "
+                                      f"({self.models}: each model is given an equal share)")
         if self.passes < 1 or self.base_share < 0:
             raise PrecogError("study.passes must be >= 1 and study.base_share >= 0")
 
@@ -156,6 +171,9 @@ class FinetuneConfig:
 
     head: "prompt" (label words read by the masked-LM head) or "cls" (a new classifier).
     train_examples: a seeded subset of the training split of this size (None: all of it).
+    precision: "fp32" (exact), "tf32" (fp32 with TF32 matrix products; Ampere or newer GPU),
+        "bf16" or "fp16" (mixed-precision autocast; fp16 needs a GPU). Changes results slightly.
+    optimizer: "adamw_torch_fused" (one fused kernel per step; Trainer's own default with torch >= 2.8) or "adamw_torch".
     """
 
     head: str = "prompt"
@@ -166,6 +184,8 @@ class FinetuneConfig:
     warmup_ratio: float = 0.1
     weight_decay: float = 0.01
     train_examples: int | None = 500
+    precision: str = "fp32"
+    optimizer: str = "adamw_torch_fused"
 
     @classmethod
     def from_dict(cls, values: dict) -> FinetuneConfig:
@@ -177,6 +197,10 @@ class FinetuneConfig:
             raise PrecogError(f"finetune.head must be one of {HEADS}, got {self.head!r}")
         if self.head == "prompt" and len(task.label_words) != task.num_labels:
             raise PrecogError(f"the prompt head needs one label word per label of {task.name}; use head 'cls'")
+        if self.precision not in PRECISIONS:
+            raise PrecogError(f"finetune.precision must be one of {PRECISIONS}, got {self.precision!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise PrecogError(f"finetune.optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
 
 
 

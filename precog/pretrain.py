@@ -3,8 +3,8 @@
 Recipe (every step cached; see ``models(...)``):
 
 1. **Corpus** (:func:`base_sequences`): Wikipedia prose of the pre-training articles, news,
-   the pre-training shares of the movie reviews and film plot summaries and the text of the
-   rt-polarity training split (never its labels), cut into ~``chunk_words``-word chunks;
+   Pang & Lee's movie reviews, the pre-training half of the film plot summaries and the text
+   of the rt-polarity training split (never its labels), cut into ~``chunk_words``-word chunks;
    two consecutive chunks make one sequence, as two segments (``pair_share`` of the time,
    so segment B is trained the way pair tasks use it) or as one. A sequence that shares a
    sentence or an 8-gram with any study example is dropped.
@@ -13,14 +13,15 @@ Recipe (every step cached; see ``models(...)``):
    (:mod:`precog.cooccurrence`), kept fixed during pre-training; the MLM decoder is untied.
 4. **Base model**: ``BertForMaskedLM`` trained with MLM (``mlm_probability``, 80/10/10) for
    ``steps`` steps; loss and head only at masked positions. No example is injected.
-5. **Study models A and B** (:mod:`precog.study`): the base model trained on, for one more
+5. **Study models 0..K-1** (:mod:`precog.study`): the base model trained on, for one more
    ``passes``, a corpus of its injected copies plus ``base_share`` base sequences per copy.
-   A and B differ only in which examples they were given.
+   They differ in which examples they were given and in their continuation seed.
 6. **Random init**: the same architecture and tokenizer with random weights (the control
    that shows whether pre-training transfers).
 
-Folders hold ``save_pretrained`` output, the tokenizer, ``manifest.csv``, ``pretrain.json``
-(loss curve, sizes) and ``quality.json`` (masked-token accuracy on held-out Wikipedia).
+Folders hold ``save_pretrained`` output, the tokenizer, ``pretrain.json``
+(loss curve, sizes), ``quality.json`` (masked-token accuracy on held-out Wikipedia) and,
+for a study model, ``manifest.csv`` (the membership manifest of its replicate).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import logging
 import random
 import shutil
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +55,7 @@ from precog.data import SOURCES
 from precog.errors import PrecogError
 from precog.progress import quiet
 from precog.study import check_label_words, fingerprints, injected_passages, manifest, study_texts
-from precog.tasks import DEMO, NEXT_WORDS, Task, plot_partition, review_partition, wiki_partition
+from precog.tasks import DEMO, NEXT_WORDS, Task, plot_partition, wiki_partition
 from precog.wordpiece import count_words, train_vocab
 
 log = logging.getLogger("precog")
@@ -71,7 +72,7 @@ def documents(config: PretrainConfig) -> list[tuple[str, ...]]:
     if config.news:
         docs += [tuple(corpus.split_sentences(d)) for d in corpus.news_documents()]
     reviews = corpus.movie_reviews()
-    docs += [reviews[r] for r in review_partition()["pretrain"][: config.reviews]]
+    docs += list(reviews[: config.reviews])
     if config.plots:
         plots = corpus.rotten_plots()
         docs += [tuple(corpus.split_sentences(plots[p])) for p in plot_partition()["pretrain"]]
@@ -189,9 +190,10 @@ def new_model(config: PretrainConfig, tokenizer, embeddings: np.ndarray | None) 
 
 
 def train_mlm(model, tokenizer, dataset: list[dict], config: PretrainConfig, folder: Path, desc: str, progress: bool,
-              steps: int, warmup_steps: int = 0) -> list[tuple[int, float]]:
+              steps: int, warmup_steps: int = 0, seed: int | None = None) -> list[tuple[int, float]]:
     """``steps`` steps of MLM training at a constant learning rate (after warm-up); returns
-    the (step, loss) curve."""
+    the (step, loss) curve. ``seed`` (default ``config.seed``) sets data order and masking."""
+    seed = config.seed if seed is None else seed
     args = TrainingArguments(
         output_dir=str(folder / "trainer"),
         max_steps=steps,
@@ -204,8 +206,8 @@ def train_mlm(model, tokenizer, dataset: list[dict], config: PretrainConfig, fol
         logging_steps=max(1, min(50, steps // 20)),
         save_strategy="no",
         report_to=[],
-        seed=config.seed,
-        data_seed=config.seed,
+        seed=seed,
+        data_seed=seed,
         dataloader_num_workers=0,
         disable_tqdm=True,
         remove_unused_columns=False,
@@ -219,13 +221,14 @@ def train_mlm(model, tokenizer, dataset: list[dict], config: PretrainConfig, fol
     return [(h["step"], round(h["loss"], 4)) for h in trainer.state.log_history if "loss" in h]
 
 
-def save_model(model, tokenizer, folder: Path, info: dict, members: pd.DataFrame, config: PretrainConfig) -> None:
-    """save_pretrained (dropout 0.1 in the saved config, for fine-tuning), tokenizer, manifest,
-    pretrain.json, quality.json; then the cache marker."""
+def save_model(model, tokenizer, folder: Path, info: dict, members: pd.DataFrame | None, config: PretrainConfig) -> None:
+    """save_pretrained (dropout 0.1 in the saved config, for fine-tuning), tokenizer, manifest
+    (study models), pretrain.json, quality.json; then the cache marker."""
     model.config.hidden_dropout_prob = model.config.attention_probs_dropout_prob = 0.1
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
-    members.to_csv(folder / "manifest.csv", index=False)
+    if members is not None:
+        members.to_csv(folder / "manifest.csv", index=False)
     (folder / "pretrain.json").write_text(json.dumps(info, indent=1) + "\n")
     (folder / "quality.json").write_text(json.dumps(heldout_quality(folder, config), indent=1) + "\n")
     cache.mark_done(folder, {"key": folder.name})
@@ -251,12 +254,19 @@ def data_checksums() -> dict[str, str]:
     return {name: s.sha256 for name, s in SOURCES.items()}
 
 
+def shared_design(study: StudyConfig) -> StudyConfig:
+    """The part of the study design that the base model depends on: everything but the
+    replicate (which only redraws assignments and continuation seeds)."""
+    return replace(study, replicate=0)
+
+
 def base_key(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ...]) -> str:
-    """Cache key of the base model (the corpus depends on the study examples it excludes)."""
+    """Cache key of the base model (the corpus depends on the study examples it excludes,
+    not on the replicate)."""
     return cache.key_of(
         {
             "config": asdict(config),
-            "study": asdict(study),
+            "study": asdict(shared_design(study)),
             "tasks": sorted(tasks),
             "data": data_checksums(),
             "code": cache.code_digest("pretrain"),
@@ -267,8 +277,9 @@ def base_key(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ...])
 @functools.lru_cache(maxsize=2)
 def clean_base_sequences(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ...]) -> list[Sequence_]:
     """The base corpus without any sequence that overlaps a study example (computed once
-    per process: the base model and models A and B all draw on it)."""
-    members = manifest(_tasks(tasks), study)
+    per process: the base model and every study model draw on it; call it with
+    :func:`shared_design` so that replicates share it)."""
+    members = manifest(_tasks(tasks), shared_design(study))
     exclude = set().union(*(fingerprints(t) for t in study_texts(_tasks(tasks), members).values()))
     return base_sequences(config, exclude)
 
@@ -281,7 +292,8 @@ def _tasks(names: tuple[str, ...]) -> dict[str, Task]:
 
 
 def base_model(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ...], progress: bool = True) -> Path:
-    """Train (or load from the cache) the base model; its folder also holds the study manifest."""
+    """Train (or load from the cache) the base model (no example injected)."""
+    study = shared_design(study)
     folder = cache.entry("pretrain", base_key(config, study, tasks))
     if cache.is_done(folder):
         return folder
@@ -290,7 +302,6 @@ def base_model(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ...
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     start = time.perf_counter()
-    members = manifest(registry, study)
     sequences = clean_base_sequences(config, study, tasks)
     slot_words = [w for t in registry.values() for w in t.label_words] + list(NEXT_WORDS if config.next_sentence else ())
     words = tuple(dict.fromkeys(w.lower() for w in slot_words))  # whole tokens, in first-seen order
@@ -312,37 +323,49 @@ def base_model(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ...
         "train_seconds": round(time.perf_counter() - start, 1),
         "loss_curve": curve,
     }
-    save_model(model, tokenizer, folder, info, members, config)
+    save_model(model, tokenizer, folder, info, None, config)
     log.info("base model trained in %.0f s: %s", info["train_seconds"], folder)
     return folder
 
 
+def continuation_seed(config: PretrainConfig, study: StudyConfig, which: str) -> int:
+    """The training seed (data order, masking) of study model ``which`` in its replicate."""
+    return int(cache.key_of({"seed": config.seed, "replicate": study.replicate, "model": which}, 8), 16)
+
+
 def study_model(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ...], which: str,
                 progress: bool = True) -> Path:
-    """Model A or B: the base model trained on its injected copies plus base sequences."""
+    """Study model ``which`` (one of ``study.model_names``): the base model trained on its
+    injected copies plus base sequences, for ``study.passes`` passes."""
+    if which not in study.model_names:
+        raise PrecogError(f"study model '{which}' is not one of {study.model_names}")
     base = base_model(config, study, tasks, progress)
-    folder = cache.entry("pretrain", cache.key_of({"base": base.name, "model": which}))
+    folder = cache.entry("pretrain", cache.key_of({"base": base.name, "model": which, "study": asdict(study)}))
     if cache.is_done(folder):
         return folder
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     start = time.perf_counter()
     registry = _tasks(tasks)
-    members = pd.read_csv(base / "manifest.csv")
+    members = manifest(registry, study)
     tokenizer = BertTokenizer.from_pretrained(base)
     injected = injected_passages(registry, members, which)
-    pool = clean_base_sequences(config, study, tasks)
-    extra = random.Random(study.seed).sample(pool, min(len(pool), round(study.base_share * len(injected))))
+    pool = clean_base_sequences(config, shared_design(study), tasks)
+    rng = random.Random(f"{study.seed}:{study.replicate}:{which}")
+    extra = rng.sample(pool, min(len(pool), round(study.base_share * len(injected))))
+    sequences = injected + extra
     model = BertForMaskedLM.from_pretrained(base)
     model.config.hidden_dropout_prob = model.config.attention_probs_dropout_prob = 0.0
     model = BertForMaskedLM.from_pretrained(base, config=model.config)
     model.bert.embeddings.word_embeddings.weight.requires_grad_(config.embeddings != "ppmi-svd")
-    steps = study.passes * -(-(len(injected) + len(extra)) // config.batch_size)
-    curve = train_mlm(model, tokenizer, encode(tokenizer, injected + extra, config.max_length), config, folder,
-                      f"pre-training model {which} (injected copies)", progress, steps=steps)
+    steps = study.passes * -(-len(sequences) // config.batch_size)
+    curve = train_mlm(model, tokenizer, encode(tokenizer, sequences, config.max_length), config, folder,
+                      f"pre-training study model {which} of {study.models} (injected copies)", progress, steps=steps,
+                      seed=continuation_seed(config, study, which))
     info = {
         "phase": f"model {which}",
         "base": base.name,
+        "replicate": study.replicate,
         "injected_sequences": len(injected),
         "base_sequences": len(extra),
         "passes": study.passes,

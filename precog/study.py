@@ -10,13 +10,19 @@ Design (a crossover). For every demo task, evaluation examples are dealt to cell
 * ``text+label`` at dose d: the same with its label word after the last segment, d
   copies: the positive control, in which memorization *can* be exploited.
 
-Every injected cell is split in halves: one half goes into the corpus of model A, the
-other into that of model B, so each injected example is measured both seen (in its model)
-and unseen (in the other) — a paired comparison that removes example difficulty.
-Examples are dealt within each label separately, so every cell has the label shares of the
-whole sample (to rounding). Candidates are taken in a seeded order, skipping any that
-shares a sentence or an 8-gram with one already taken (of any task), so no two study
-examples overlap.
+Every injected cell is dealt in K equal shares to K continuation models (0..K-1), so each
+injected example is measured *seen* (by the one model given it) and *unseen* (by the K - 1
+others) — a paired comparison that removes example difficulty — and the models themselves
+are replicated, so an interval over models covers the randomness of continued pre-training
+and of which examples each model saw.
+
+Examples are dealt within each task and label, so every cell has the label shares of the
+whole sample (to rounding), and by *source document*: examples drawn from one document go to
+the same cell and model, so an unseen model never saw a sibling sentence, and a never
+example never shares a document with an injected one. Candidates are taken in a seeded
+order, skipping any that shares a sentence or an 8-gram with one already taken (of any
+task), so no two study examples overlap. ``seed`` chooses the examples; ``replicate``
+redraws their assignment.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import random
 import numpy as np
 import pandas as pd
 
-from precog.configs import ARMS, MODELS, StudyConfig
+from precog.configs import ARMS, StudyConfig
 from precog.errors import PrecogError
 from precog.overlap import ngrams, words
 from precog.tasks import Task
@@ -77,26 +83,73 @@ def cells(config: StudyConfig) -> list[tuple[str, int, str, int]]:
     out = [("never", 0, "-", config.never)]
     for arm in ARMS[1:]:
         for dose, n in sorted(config.injected.get(arm, {}).items()):
-            out += [(arm, dose, m, n // 2) for m in MODELS]
+            out += [(arm, dose, m, n // config.models) for m in config.model_names]
     return out
 
 
-def deal(labels: np.ndarray, sizes: list[int]) -> np.ndarray:
-    """Assign examples to cells of the given sizes, evenly within every label.
+def quotas(labels: np.ndarray, sizes: list[int]) -> np.ndarray:
+    """How many examples of each label each cell takes: evenly within every label.
 
     Examples are ordered by label; slot k of a cell of size s sits at (k + 1/2) / s of the
     way through the list, so each cell draws from every label in proportion.
 
     Args:
         labels: (N,) label of each example, N = sum(sizes).
+        sizes: examples per cell (C cells).
+    Returns:
+        (C, L) examples of each label (sorted label values) per cell; row c sums to sizes[c].
+    """
+    slots = sorted(((k + 0.5) / s, c) for c, s in enumerate(sizes) for k in range(s))
+    values, counts = np.unique(labels, return_counts=True)
+    out = np.zeros((len(sizes), len(values)), dtype=int)
+    ends = np.cumsum(counts)
+    for position, (_, c) in enumerate(slots):
+        out[c, int(np.searchsorted(ends, position, side="right"))] += 1
+    return out
+
+
+def deal(labels: np.ndarray, sizes: list[int], groups: np.ndarray | None = None, seed: object = 0) -> np.ndarray:
+    """Assign examples to cells of the given sizes, evenly within every label, whole groups at once.
+
+    The quota of each (cell, label) comes from :func:`quotas`. Groups (source documents) are
+    taken largest first (ties in a seeded order); each goes to a cell drawn with probability
+    proportional to the room left there for its label (its first example's label; a group is
+    one document, one label in the demo tasks), among the cells with room for the whole
+    group. That is a seeded shuffle of the examples into the cells' free slots, kept whole
+    per document, so every cell gets the same mix of one- and many-sentence documents in
+    expectation, whatever its size. Sizes and quotas are met exactly unless a group finds no
+    cell with room for all of it (then the roomiest cell takes it and overfills).
+
+    Args:
+        labels: (N,) label of each example, N = sum(sizes).
         sizes: examples per cell.
+        groups: (N,) group of each example (default: every example its own group).
+        seed: seeds the order of groups of equal size and the draws.
     Returns:
         (N,) cell index of each example.
     """
-    slots = sorted(((k + 0.5) / s, c) for c, s in enumerate(sizes) for k in range(s))
-    order = np.argsort(labels, kind="stable")
+    labels = np.asarray(labels)
+    groups = np.arange(len(labels)) if groups is None else np.asarray(groups)
+    values = list(np.unique(labels))
+    room = quotas(labels, sizes)
+    members: dict = {}
+    for i, g in enumerate(groups):
+        members.setdefault(g, []).append(i)
+    order = list(members)
+    rng = random.Random(str(seed))
+    rng.shuffle(order)
+    order.sort(key=lambda g: -len(members[g]))  # stable: the seeded order among equal sizes
     out = np.empty(len(labels), dtype=int)
-    out[order] = [c for _, c in slots]
+    for g in order:
+        rows = members[g]
+        col = values.index(labels[rows[0]])
+        fits = [c for c in range(len(sizes)) if room[c, col] >= len(rows)]
+        if fits:
+            cell = rng.choices(fits, weights=[int(room[c, col]) for c in fits])[0]
+        else:
+            cell = int(np.argmax(room[:, col]))
+        out[rows] = cell
+        room[cell, col] -= len(rows)
     return out
 
 
@@ -104,15 +157,22 @@ def manifest(tasks: dict[str, Task], config: StudyConfig) -> pd.DataFrame:
     """The membership manifest: one row per study example.
 
     Returns:
-        task, id, label, arm, dose (copies), exposures (copies x passes), model ('A', 'B' or '-').
+        task, id, label, arm, dose (copies), exposures (copies x passes), model ('0'..'K-1' that
+        saw it, or '-'), source (the document its text comes from).
     """
     config.validate()
     frames, taken = [], set()  # fingerprints of every task's examples: no overlap across tasks either
     for name in sorted(tasks):
         task = tasks[name]
-        pool = clean_candidates(task, task.load(task.eval_split).to_pandas(), config.size(), config.seed, taken)
+        frame = task.load(task.eval_split).to_pandas()
+        pool = clean_candidates(task, frame, config.size(), config.seed, taken)
+        source = pool["source"].astype(str).to_numpy() if "source" in pool else pool["id"].astype(str).to_numpy()
         layout = cells(config)
-        which = deal(pool["label"].to_numpy(), [c[3] for c in layout])
+        which = deal(pool["label"].to_numpy(), [c[3] for c in layout], source, f"{config.seed}:{config.replicate}:{name}")
+        got = np.bincount(which, minlength=len(layout))
+        if list(got) != [c[3] for c in layout]:
+            raise PrecogError(f"{name}: dealing its documents could not give every cell its size ({list(got)}); "
+                              "a document has more sentences than a cell holds: lower PLOT_SENTENCES_EVAL or grow the cells")
         frames.append(
             pd.DataFrame(
                 {
@@ -122,12 +182,18 @@ def manifest(tasks: dict[str, Task], config: StudyConfig) -> pd.DataFrame:
                     "arm": [layout[c][0] for c in which],
                     "dose": [layout[c][1] for c in which],
                     "model": [layout[c][2] for c in which],
+                    "source": source,
                 }
             )
         )
     df = pd.concat(frames, ignore_index=True)
     df.insert(5, "exposures", df["dose"] * config.passes)
     return df.sort_values(["task", "id"], ignore_index=True)
+
+
+def read_manifest(path) -> pd.DataFrame:
+    """A manifest written by :func:`manifest` (``model`` and ``source`` kept as strings)."""
+    return pd.read_csv(path, dtype={"model": str, "source": str})
 
 
 def check_label_words(tasks: dict[str, Task], tokenizer) -> None:
@@ -153,7 +219,7 @@ def segments(task: Task, row, arm: str) -> tuple[str, str | None, str | None]:
 
 
 def injected_passages(tasks: dict[str, Task], members: pd.DataFrame, model: str) -> list[tuple[str, str | None, str | None]]:
-    """``dose`` copies of the passage of every example injected into ``model`` ('A' or 'B')."""
+    """``dose`` copies of the passage of every example injected into ``model`` ('0', '1', ...)."""
     out = []
     for name, rows in members[members["model"] == model].groupby("task", sort=True):
         task = tasks[name]

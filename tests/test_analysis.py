@@ -150,3 +150,59 @@ def test_data_map():
 def test_words_and_ngrams():
     assert overlap.words("The cat's hat, 2 hats!") == ["the", "cat", "s", "hat", "2", "hats"]
     assert overlap.ngrams(["a", "b", "c"], 2) == [("a", "b"), ("b", "c")]
+
+
+def test_two_level_bootstrap_against_hand_computed_cases():
+    """Two models with two examples each. Constant within models (0,0 | 1,1): only the draw of
+    models varies, so the mean is 0, 1/2 or 1 with probabilities 1/4, 1/2, 1/4 (sd sqrt(1/8)),
+    where a bootstrap over rows alone would say sd 1/4. Identical models (0,1 | 0,1): drawing
+    models changes nothing, drawing rows within them gives the mean of four fair coins (sd 1/4);
+    resampling whole models only gives exactly 1/2 every time."""
+    from precog.analysis import bootstrap, mean
+
+    models = np.array(["a", "a", "b", "b"])
+    between = bootstrap(mean, np.array([0.0, 0.0, 1.0, 1.0]), clusters=models, within=True, n_boot=4000, seed=1)
+    assert between["se"] == pytest.approx(np.sqrt(1 / 8), abs=0.01)
+    assert (between["ci_low"], between["ci_high"]) == (0.0, 1.0)
+    rows_only = bootstrap(mean, np.array([0.0, 0.0, 1.0, 1.0]), n_boot=4000, seed=1)
+    assert rows_only["se"] == pytest.approx(0.25, abs=0.01)
+    inside = bootstrap(mean, np.array([0.0, 1.0, 0.0, 1.0]), clusters=models, within=True, n_boot=4000, seed=1)
+    assert inside["se"] == pytest.approx(0.25, abs=0.01)
+    whole = bootstrap(mean, np.array([0.0, 1.0, 0.0, 1.0]), clusters=models, within=False, n_boot=200, seed=1)
+    assert whole["ci_low"] == whole["ci_high"] == 0.5 and whole["se"] == 0
+
+
+def test_cluster_bootstrap_keeps_strata_and_whole_clusters():
+    from precog.analysis import resample
+
+    rng = np.random.default_rng(0)
+    strata = np.array(["t1"] * 4 + ["t2"] * 2)
+    clusters = np.array(["x", "x", "y", "y", "z", "z"])
+    for _ in range(50):
+        idx = resample(rng, 6, strata, clusters)
+        assert (strata[idx] == "t1").sum() == 4 and (strata[idx] == "t2").sum() == 2
+        picked = list(clusters[idx])
+        assert all(picked.count(c) % 2 == 0 for c in "xyz")  # whole clusters
+
+
+def test_crossed_bootstrap_draws_examples_and_models_independently():
+    """Rows of a 2-example x 2-model design appear (draws of their example) x (draws of
+    their model) times. With y = example effect only (0 for e1, 1 for e2 under both models),
+    the mean varies only through the example draw: 0, 1/2, 1 with probabilities 1/4, 1/2,
+    1/4 (sd sqrt(1/8)), while resampling rows within each model treats the 4 rows as
+    independent (sd 1/4): the example's shared difficulty would be counted twice."""
+    from precog.analysis import bootstrap, mean, resample
+
+    examples, models = np.array(["e1", "e1", "e2", "e2"]), np.array(["m1", "m2", "m1", "m2"])
+    rng = np.random.default_rng(0)
+    seen = set()
+    for _ in range(100):
+        c = np.bincount(resample(rng, 4, clusters=examples, crossed=models), minlength=4)  # rows e1m1, e1m2, e2m1, e2m2
+        assert c.sum() == 4 and c[0] * c[3] == c[1] * c[2]  # a product of draws: rank one
+        seen.add(tuple(c))
+    assert (4, 0, 0, 0) in seen and (1, 1, 1, 1) in seen and (2, 2, 0, 0) in seen
+    y = np.array([0.0, 0.0, 1.0, 1.0])
+    crossed = bootstrap(mean, y, clusters=examples, crossed=models, n_boot=4000, seed=1)
+    assert crossed["se"] == pytest.approx(np.sqrt(1 / 8), abs=0.01)
+    rows_in_models = bootstrap(mean, y, clusters=models, within=True, n_boot=4000, seed=1)
+    assert rows_in_models["se"] == pytest.approx(0.25, abs=0.01)

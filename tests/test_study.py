@@ -8,7 +8,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from safetensors.torch import load_file
 
@@ -17,7 +16,7 @@ from precog.configs import StudyConfig
 from precog.errors import PrecogError
 from precog.pretrain import base_model, clean_base_sequences, random_model, study_model
 from precog.profiles import load_profile
-from precog.study import cells, deal, fingerprints, injected_passages, manifest, study_texts
+from precog.study import cells, deal, fingerprints, injected_passages, manifest, read_manifest, study_texts
 from precog.tasks import DEMO
 
 SMOKE = load_profile("smoke")
@@ -41,6 +40,58 @@ def test_deal_spreads_every_label_evenly_over_cells():
         assert abs(labels[which == c].mean() - 0.4) <= 1 / size + 1e-9
 
 
+def test_deal_keeps_a_document_in_one_cell_and_balances_labels_within_cells():
+    """A toy corpus: examples 0 and 1 come from one document (and share its label); the
+    other examples are single snippets. Both siblings land in one cell; cells keep their
+    sizes and label shares exactly."""
+    labels = np.array([0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1])
+    groups = np.array(["doc", "doc", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j"])
+    homes = set()
+    for seed in range(8):
+        which = deal(labels, [4, 4, 4], groups, seed)
+        assert which[0] == which[1]
+        homes.add(which[0])
+        for c in range(3):
+            assert (which == c).sum() == 4 and labels[which == c].sum() == 2
+    assert len(homes) > 1  # the document's cell is drawn, not fixed
+    singletons = [deal(labels, [4, 4, 4], None, seed) for seed in range(2)]
+    assert all(((w == c).sum() == 4 and labels[w == c].sum() == 2) for w in singletons for c in range(3))
+
+
+def test_deal_gives_small_and_large_cells_the_same_mix_of_documents():
+    """100 two-sentence documents and 100 single sentences into cells of 200, 60 and 40:
+    every cell should hold about 2/3 sentences of two-sentence documents, as a shuffle would
+    (dealing the big documents to the roomiest cell first gave the large cell nearly all of them)."""
+    groups = np.array([f"p{i // 2}" for i in range(200)] + [f"s{i}" for i in range(100)])
+    labels = np.zeros(len(groups), dtype=int)
+    pair = np.array([g.startswith("p") for g in groups])
+    shares = np.array([[pair[deal(labels, [200, 60, 40], groups, seed) == c].mean() for c in range(3)]
+                       for seed in range(20)])
+    assert np.abs(shares.mean(axis=0) - 2 / 3).max() < 0.08
+
+
+def test_every_injected_example_is_seen_by_exactly_one_model_and_documents_stay_whole():
+    m = manifest(TASKS, DEMO_PROFILE.study)
+    injected = m[m["arm"] != "never"]
+    assert set(injected["model"]) == set(DEMO_PROFILE.study.model_names)
+    assert (m.loc[m["arm"] == "never", "model"] == "-").all()
+    assert not m.duplicated(["task", "id"]).any()  # one row, so one model, per example
+    cells_of_source = m.groupby(["task", "source"]).apply(lambda d: len(set(zip(d["arm"], d["model"], strict=True))), include_groups=False)
+    assert (cells_of_source == 1).all(), "a source document is split over cells"
+    assert (m.groupby(["task", "source"]).size() > 1).any(), "the demo has documents with two examples (the test bites)"
+
+
+def test_replicate_redraws_the_assignment_of_the_same_examples():
+    main, other = manifest(TASKS, SMOKE.study), manifest(TASKS, replace(SMOKE.study, replicate=1))
+    assert main[["task", "id"]].equals(other[["task", "id"]])
+    sizes = lambda m: m.groupby(["task", "arm", "dose", "model"]).size()  # noqa: E731
+    assert sizes(main).equals(sizes(other))  # the replicate's cells are as large as the main run's
+    assert (main[["arm", "model"]] != other[["arm", "model"]]).any(axis=None)
+    from precog.pretrain import base_key
+
+    assert base_key(SMOKE.pretrain, SMOKE.study, SMOKE.tasks) == base_key(SMOKE.pretrain, replace(SMOKE.study, replicate=1), SMOKE.tasks)
+
+
 @pytest.mark.parametrize("profile", [SMOKE, DEMO_PROFILE], ids=["smoke", "demo"])
 def test_manifest_cells_sizes_and_label_balance(profile):
     m = manifest(TASKS, profile.study)
@@ -54,7 +105,7 @@ def test_manifest_cells_sizes_and_label_balance(profile):
             # label shares equal within rounding: at most 1.5 examples off the task's share
             assert abs(cell["label"].sum() - n * share) <= 1.5, (task, arm, dose, model)
     assert (m["exposures"] == m["dose"] * profile.study.passes).all()
-    assert set(m.columns) == {"task", "id", "label", "arm", "dose", "exposures", "model"}
+    assert set(m.columns) == {"task", "id", "label", "arm", "dose", "exposures", "model", "source"}
 
 
 def test_no_two_study_examples_share_a_sentence_or_8gram():
@@ -71,7 +122,7 @@ def test_never_examples_share_nothing_with_injected_passages_or_the_base_corpus(
     texts = study_texts(TASKS, m)
     never = [texts[(t, i)] for t, i in m.loc[m["arm"] == "never", ["task", "id"]].itertuples(index=False)]
     corpus = [" ".join(s for s in seq if s) for seq in clean_base_sequences(SMOKE.pretrain, SMOKE.study, SMOKE.tasks)]
-    corpus += [" ".join(s for s in seq if s) for w in ("A", "B") for seq in injected_passages(TASKS, m, w)]
+    corpus += [" ".join(s for s in seq if s) for w in SMOKE.study.model_names for seq in injected_passages(TASKS, m, w)]
     keys = set().union(*(fingerprints(c) for c in corpus))
     assert len(never) == SMOKE.study.never * len(SMOKE.tasks)
     assert not any(fingerprints(t) & keys for t in never)
@@ -79,7 +130,7 @@ def test_never_examples_share_nothing_with_injected_passages_or_the_base_corpus(
 
 def test_injected_passages_follow_the_manifest():
     m = manifest(TASKS, SMOKE.study)
-    for w in ("A", "B"):
+    for w in SMOKE.study.model_names:
         passages = injected_passages(TASKS, m, w)
         mine = m[m["model"] == w]
         assert len(passages) == mine["dose"].sum()
@@ -92,7 +143,8 @@ def test_injected_passages_follow_the_manifest():
     "change, message",
     [
         (dict(never=0), "never-injected"),
-        (dict(injected={"text": {8: 3}}), "even number"),
+        (dict(injected={"text": {8: 3}}), "multiple of study.models"),
+        (dict(models=1), "study.models must be >= 2"),
         (dict(injected={"text": {0: 4}}), "not a positive number"),
         (dict(injected={"text": {8: 4}, "text+label": {4: 4}}), "same doses"),
         (dict(injected={"label-only": {8: 4}}), "arms must be among"),
@@ -128,16 +180,16 @@ def test_study_config_rejects_unknown_keys():
 
 
 def test_smoke_models_train_differ_and_reload(smoke_cache):
-    base = json.loads((smoke_cache["A"].parent / json.loads((smoke_cache["A"] / "pretrain.json").read_text())["base"]
+    base = json.loads((smoke_cache["0"].parent / json.loads((smoke_cache["0"] / "pretrain.json").read_text())["base"]
                        / "pretrain.json").read_text())
     curve = [loss for _, loss in base["loss_curve"]]
     assert curve[-1] < curve[0] - 0.5
-    a = load_file(smoke_cache["A"] / "model.safetensors")
-    b = load_file(smoke_cache["B"] / "model.safetensors")
-    assert any(not (a[k] == b[k]).all() for k in a), "A and B saw different examples"
-    for m in ("A", "B"):
+    a = load_file(smoke_cache["0"] / "model.safetensors")
+    b = load_file(smoke_cache["1"] / "model.safetensors")
+    assert any(not (a[k] == b[k]).all() for k in a), "models 0 and 1 saw different examples"
+    for m in SMOKE.study.model_names:
         info = json.loads((smoke_cache[m] / "pretrain.json").read_text())
-        members = pd.read_csv(smoke_cache[m] / "manifest.csv")
+        members = read_manifest(smoke_cache[m] / "manifest.csv")
         assert info["injected_sequences"] == members.loc[members["model"] == m, "dose"].sum()
     assert (smoke_cache["random"] / "config.json").is_file()
 
@@ -145,11 +197,11 @@ def test_smoke_models_train_differ_and_reload(smoke_cache):
 def test_same_seed_same_weights_and_cache_hit(smoke_cache, tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "CACHE", tmp_path)
     args = (SMOKE.pretrain, SMOKE.study, SMOKE.tasks)
-    again = study_model(*args, which="A", progress=False)
-    a, b = load_file(smoke_cache["A"] / "model.safetensors"), load_file(again / "model.safetensors")
+    again = study_model(*args, which="0", progress=False)
+    a, b = load_file(smoke_cache["0"] / "model.safetensors"), load_file(again / "model.safetensors")
     assert a.keys() == b.keys() and all((a[k] == b[k]).all() for k in a)
     stamp = (again / "model.safetensors").stat().st_mtime_ns
-    assert study_model(*args, which="A", progress=False) == again
+    assert study_model(*args, which="0", progress=False) == again
     assert (again / "model.safetensors").stat().st_mtime_ns == stamp
     assert random_model(*args, progress=False).is_dir()
 
@@ -191,3 +243,37 @@ def test_slot_word_sits_before_the_final_sep_and_survives_truncation():
     assert rows[0]["token_type_ids"][-2] == 1 and rows[1]["token_type_ids"][-2] == 0
     with pytest.raises(PrecogError, match="slot word 'maybe'"):
         encode(tok, [("the film", None, "maybe")], 16)
+
+
+def test_lower_case_text_splits_into_sentences_so_a_verbatim_study_sentence_is_caught():
+    """Pang & Lee's reviews are lower-cased; a short study sentence (no 8-gram) inside one
+    must still be found by its sentence fingerprint, so the base corpus drops that chunk."""
+    from precog.corpus import split_sentences
+
+    assert split_sentences("it was fine . the end ! so there") == ["it was fine .", "the end !", "so there"]
+    study = fingerprints("A quiet film.")
+    review = "i went in with hopes . a quiet film . nothing more to say about it ."
+    assert not fingerprints(review).isdisjoint(study)
+
+
+def test_replicate_shares_the_base_model_and_writes_its_own_effects(smoke_cache, tmp_path, monkeypatch):
+    """`precog replicate`: new study models on the same base model, a redrawn manifest, and
+    a study_effects.json with the main run's keys in <figures>/replicate/."""
+    monkeypatch.setattr(paths, "CACHE", smoke_cache["0"].parent.parent)
+    monkeypatch.setattr(paths, "BUILD", tmp_path)
+    from precog.cli import main
+
+    assert main(["-q", "replicate", "--profile", "smoke", "--number", "1"]) == 0
+    out = tmp_path / "smoke" / "figures" / "replicate"
+    effects = json.loads((out / "study_effects.json").read_text())
+    assert effects["replicate"] == 1 and effects["models"] == SMOKE.study.models
+    assert {"pretraining_transfer", "positive_control", "text_only", "exposures_per_copy"} <= set(effects)
+    assert len(effects["text_only"]["per_model"]) == SMOKE.study.models
+    again = pipeline.models(pipeline.replicate_profile(SMOKE, 1), cached_only=True)
+    base_of = lambda f: json.loads((Path(f) / "pretrain.json").read_text())["base"]  # noqa: E731
+    assert base_of(again["0"]) == base_of(smoke_cache["0"]) and Path(again["0"]) != smoke_cache["0"]
+    assert again["random"] == str(smoke_cache["random"])
+    main_manifest = read_manifest(smoke_cache["0"] / "manifest.csv")
+    rep_manifest = read_manifest(out / "study_manifest.csv")
+    assert main_manifest[["task", "id"]].equals(rep_manifest[["task", "id"]])
+    assert not main_manifest["model"].equals(rep_manifest["model"])
