@@ -183,6 +183,20 @@ def load_classifier(model: str, task: Task, config: FinetuneConfig):
         hf_logging.set_verbosity(verbosity)
 
 
+def precision_args(precision: str) -> dict:
+    """TrainingArguments for a :class:`FinetuneConfig` precision; one line if the device cannot run it."""
+    gpu = torch.cuda.is_available()
+    if precision in ("tf32", "fp16") and not gpu:
+        raise PrecogError(f"finetune.precision {precision} needs a CUDA GPU; on CPU use fp32 (exact) or bf16")
+    if precision == "tf32" and torch.cuda.get_device_capability()[0] < 8:
+        raise PrecogError("finetune.precision tf32 needs an Ampere or newer GPU; use fp32 or fp16")
+    # tf32 is process-wide in torch: set it either way, so a run never inherits its predecessor's
+    args = {"tf32": precision == "tf32", "bf16": precision == "bf16", "fp16": precision == "fp16"}
+    if precision == "bf16" and not gpu:
+        args["use_cpu"] = True  # Trainer's bf16 autocast on CPU is asked for this way
+    return args
+
+
 def finetune(
     task: str | Task,
     model: str,
@@ -245,6 +259,8 @@ def finetune(
         dataloader_pin_memory=torch.cuda.is_available(),
         save_only_model=False,
         label_names=["labels"],
+        optim=config.optimizer,
+        **precision_args(config.precision),
     )
     kwargs = dict(
         model=clf,

@@ -182,7 +182,7 @@ def test_two_processes_give_the_single_process_output(tiny_models, table, tmp_pa
     assert multi.read_bytes() == single.read_bytes()
 
 
-@pytest.mark.parametrize("task", ["rt-polarity", "review-next"])
+@pytest.mark.parametrize("task", ["rt-polarity", "subjectivity"])
 def test_score_a_registered_demo_task(tiny_models, tmp_path, task):
     from precog.cli import main
 
@@ -269,6 +269,8 @@ def test_config_flags_come_from_the_dataclass():
     from precog.cli import build_parser
     from precog.configs import FinetuneConfig
 
-    text = build_parser()._subparsers._group_actions[0].choices["finetune"].format_help()
+    commands = build_parser()._subparsers._group_actions[0].choices
+    text = commands["finetune"].format_help()
     for f in fields(FinetuneConfig):
         assert "--" + f.name.replace("_", "-") in text
+    assert "--concurrent-runs" in text and "--concurrent-runs" in commands["reproduce"].format_help()

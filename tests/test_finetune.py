@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 
 import pandas as pd
 import pytest
 from transformers import TrainerCallback
 
+from precog.errors import PrecogError
 from precog.finetune import FinetuneConfig, finetune, load_predictions
 from precog.tasks import file_task
 
@@ -129,3 +131,31 @@ def test_training_subset_is_fixed_and_shared():
     a, b = training_subset(1000, 100), training_subset(1000, 100)
     assert a == b and len(set(a)) == 100 and a == sorted(a) and max(a) < 1000
     assert training_subset(50, None) != list(range(50)) and sorted(training_subset(50, None)) == list(range(50))
+
+
+# ---------------------------------------------------------------- precision and optimizer options
+@pytest.fixture(scope="module")
+def fp32_run(tasks, tiny_models, tmp_path_factory):
+    return load_predictions(finetune(tasks[0], tiny_models["bert"], 0, CONFIG, folder=tmp_path_factory.mktemp("fp32"),
+                                     progress=False))
+
+
+@pytest.mark.parametrize("option", [{"precision": "bf16"}, {"optimizer": "adamw_torch"}])
+def test_option_agrees_with_fp32(option, fp32_run, tasks, tiny_models, tmp_path):
+    other = load_predictions(finetune(tasks[0], tiny_models["bert"], 0, replace(CONFIG, **option), folder=tmp_path,
+                                      progress=False))
+    agreement = (other["prediction"] == fp32_run["prediction"]).mean()
+    assert agreement >= 0.9 and other["correct"].mean() >= 0.9
+    if "precision" in option:  # autocast really ran: the probabilities moved
+        assert not other["p_gold"].equals(fp32_run["p_gold"])
+
+
+@pytest.mark.parametrize("precision", ["tf32", "fp16"])
+def test_gpu_precisions_are_refused_on_cpu(precision, tasks, tiny_models, tmp_path):
+    with pytest.raises(PrecogError, match=f"precision {precision} needs a CUDA GPU"):
+        finetune(tasks[0], tiny_models["bert"], 0, replace(CONFIG, precision=precision), folder=tmp_path, progress=False)
+
+
+def test_unknown_precision_is_one_line(tasks, tiny_models, tmp_path):
+    with pytest.raises(PrecogError, match="finetune.precision must be one of"):
+        finetune(tasks[0], tiny_models["bert"], 0, replace(CONFIG, precision="fp8"), folder=tmp_path, progress=False)
