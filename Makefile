@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PROFILE ?= demo
 export HF_HUB_OFFLINE ?= 1
 
-.PHONY: help setup test lint reproduce figures data bench lock clean
+.PHONY: help setup test lint reproduce replicate figures data bench lock clean
 
 help:  ## this list
 	@grep -E '^[a-z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -29,8 +29,12 @@ test: setup data  ## unit tests, every notebook on the smoke profile (reproduce 
 data: setup  ## fetch the pinned raw data into data/raw (idempotent)
 	$(BIN)/precog fetch
 
-reproduce: setup data  ## run every notebook on the $(PROFILE) profile (default demo, ~39 min on 2 cores)
+reproduce: setup data  ## run every notebook on the $(PROFILE) profile (default demo, ~30 min on 2 cores)
 	$(BIN)/precog reproduce --profile $(PROFILE)
+
+replicate: setup data  ## rerun the study with a new assignment of its examples (figures/replicate/; ~14 min after reproduce)
+	$(BIN)/precog replicate --profile $(PROFILE)
+	$(BIN)/precog render-readme
 
 figures: reproduce  ## alias: the figures are what reproduce writes
 

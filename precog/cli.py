@@ -153,7 +153,7 @@ def overrides(args, cls, prefix: str = "") -> dict:
 def _add_pretrain(sub) -> None:
     from precog.configs import PretrainConfig
 
-    p = sub.add_parser("pretrain", help="pre-train (or load from cache) the demo models A, B and random init")
+    p = sub.add_parser("pretrain", help="pre-train (or load from cache) the demo's base model, its K study models and random init")
     p.add_argument("--profile", default="demo", choices=["smoke", "demo"])
     add_config_flags(p, PretrainConfig)
     p.set_defaults(func=_run_pretrain)
@@ -172,6 +172,10 @@ def _run_pretrain(args) -> None:
         print(f"{name}\t{folder}")
 
 
+CONCURRENT_HELP = ("fine-tuning runs at once on one device: a number, or 'auto' (default: $PRECOG_CONCURRENT_RUNS, "
+                   "else as many as the free GPU memory holds, one on CPU)")
+
+
 def _add_finetune(sub) -> None:
     from precog.configs import FinetuneConfig
 
@@ -180,6 +184,7 @@ def _add_finetune(sub) -> None:
     p.add_argument("--model", required=True, help="hub id or folder (e.g. a folder printed by `precog pretrain`)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--out", help="folder for the runs (<out>/<task>/seed<k>/); default: the cache")
+    p.add_argument("--concurrent-runs", default=None, help=CONCURRENT_HELP)
     p.add_argument("--profile", choices=["smoke", "demo", "paper"], default="demo",
                    help="take the recipe from this profile (default demo); flags below override it")
     add_config_flags(p, FinetuneConfig)
@@ -190,14 +195,20 @@ def _run_finetune(args) -> None:
     from dataclasses import replace
     from pathlib import Path
 
+    from precog import cache
+    from precog.concurrent import Run, resolve_runs, run_all
     from precog.configs import FinetuneConfig
-    from precog.finetune import finetune, load_predictions
+    from precog.finetune import load_predictions, run_key
     from precog.profiles import load_profile
+    from precog.tasks import get_task
 
     config = replace(load_profile(args.profile).finetune, **overrides(args, FinetuneConfig))
-    for seed in args.seeds:
-        folder = Path(args.out) / args.task / f"seed{seed}" if args.out else None
-        run = finetune(args.task, args.model, seed, config, folder=folder)
+    config.validate(get_task(args.task))
+    runs = [Run(args.task, args.model, seed, config, None,
+                Path(args.out) / args.task / f"seed{seed}" if args.out else
+                cache.entry("finetune", run_key(get_task(args.task), args.model, seed, config)))
+            for seed in args.seeds]
+    for seed, run in zip(args.seeds, run_all(runs, resolve_runs(args.concurrent_runs), progress=True), strict=True):
         rec = load_predictions(run)
         print(f"{args.task} seed {seed}: accuracy {rec['correct'].mean():.4f} on {len(rec)} examples -> {run}")
 
@@ -206,6 +217,7 @@ def _add_reproduce(sub) -> None:
     p = sub.add_parser("reproduce", help="run every notebook of a profile with papermill (make reproduce)")
     p.add_argument("--profile", default="demo", choices=["smoke", "demo", "paper"])
     p.add_argument("--force", action="store_true", help="re-execute notebooks that are up to date")
+    p.add_argument("--concurrent-runs", default=None, help=CONCURRENT_HELP)
     p.set_defaults(func=_run_reproduce)
     q = sub.add_parser("prepare-notebooks", help="write notebooks with a profile's parameters injected (for nbval)")
     q.add_argument("--profile", default="smoke", choices=["smoke", "demo", "paper"])
@@ -214,10 +226,42 @@ def _add_reproduce(sub) -> None:
 
 
 def _run_reproduce(args) -> None:
+    import os
+
     from precog.reproduce import reproduce
 
+    if args.concurrent_runs is not None:  # read by the notebooks' kernels (precog.concurrent.resolve_runs)
+        os.environ["PRECOG_CONCURRENT_RUNS"] = str(args.concurrent_runs)
     build = reproduce(args.profile, force=args.force)
     print(f"done: open {build / 'index.html'}")
+
+
+def _add_replicate(sub) -> None:
+    p = sub.add_parser("replicate", help="rerun the controlled study with another assignment of its examples "
+                       "(same base model; writes <figures>/replicate/study_effects.json; make replicate)")
+    p.add_argument("--profile", default="demo", choices=["smoke", "demo"])
+    p.add_argument("--number", type=int, default=1, help="the replicate (0 is the main run; default 1)")
+    p.set_defaults(func=_run_replicate)
+
+
+def _run_replicate(args) -> None:
+    from precog.pipeline import replicate
+
+    out = replicate(args.profile, args.number)
+    print(f"done: {out / 'study_effects.json'}")
+
+
+def _add_render(sub) -> None:
+    p = sub.add_parser("render-readme", help="rewrite README's results section from figures/*.json (make reproduce does it)")
+    p.set_defaults(func=_run_render)
+
+
+def _run_render(args) -> None:
+    from precog import paths
+    from precog.report import update_readme
+
+    changed = update_readme(paths.ROOT / "README.md", paths.FIGURES)
+    print("README.md: results section " + ("rewritten" if changed else "already up to date"))
 
 
 def _run_prepare(args) -> None:
@@ -239,6 +283,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_pretrain(sub)
     _add_finetune(sub)
     _add_reproduce(sub)
+    _add_replicate(sub)
+    _add_render(sub)
     return parser
 
 

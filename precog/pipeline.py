@@ -8,8 +8,9 @@ recompute and says which notebook to run first.
 
 Model names used throughout (column ``model`` of scores and fine-tuning records):
 
-* demo/smoke (controlled study): ``A`` and ``B`` (pre-trained here, each with its half of
-  the injected examples) and ``random`` (same architecture and tokenizer, random weights);
+* demo/smoke (controlled study): ``0``..``K-1`` (pre-trained here, each with its 1/K of
+  the injected examples; fine-tuned once per task, seed = model index) and ``random`` (same
+  architecture and tokenizer, random weights; fine-tuned with every seed of the profile);
 * paper: ``pretrained`` (the hub model).
 """
 
@@ -22,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 from precog import cache, paths
-from precog.configs import MODELS
 from precog.errors import PrecogError
 from precog.profiles import Profile, load_profile
 from precog.progress import say
@@ -47,7 +47,7 @@ def _missing(what: str, notebook: str) -> PrecogError:
 
 
 def models(profile: Profile | str, cached_only: bool = False, progress: bool = True) -> dict[str, str]:
-    """Model name -> hub id or folder: {A, B, random} (controlled study) or {pretrained} (hub)."""
+    """Model name -> hub id or folder: {0..K-1, random} (controlled study) or {pretrained} (hub)."""
     profile = load_profile(profile)
     if not profile.controlled:
         return {HUB: str(profile.model)}
@@ -56,22 +56,35 @@ def models(profile: Profile | str, cached_only: bool = False, progress: bool = T
     args = (profile.pretrain, profile.study, profile.tasks)
     if cached_only and not cache.is_done(cache.entry("pretrain", pretrain.base_key(*args))):
         raise _missing("the demo models", "00_pretrain_demo_model")
-    out = {m: str(pretrain.study_model(*args, which=m, progress=progress)) for m in MODELS}
+    out = {m: str(pretrain.study_model(*args, which=m, progress=progress)) for m in profile.study.model_names}
     out[RANDOM] = str(pretrain.random_model(*args, progress=progress))
     return out
 
 
 def pretrained_names(profile: Profile | str) -> tuple[str, ...]:
     """The pre-trained models of a profile (scored and compared with random init)."""
-    return MODELS if load_profile(profile).controlled else (HUB,)
+    profile = load_profile(profile)
+    return profile.study.model_names if profile.controlled else (HUB,)
+
+
+def finetune_seeds(profile: Profile | str, model: str) -> tuple[int, ...]:
+    """Fine-tuning seeds of one model: its index for a study model (one run per task: the
+    spread over seeds is small next to that over models), the profile's seeds otherwise."""
+    profile = load_profile(profile)
+    if profile.controlled and model in profile.study.model_names:
+        return (int(model),)
+    return profile.seeds
 
 
 def manifest(profile: Profile | str) -> pd.DataFrame | None:
-    """The membership manifest (task, id, label, arm, dose, exposures, model), or None for a hub model."""
+    """The membership manifest (task, id, label, arm, dose, exposures, model, source), or None for a hub model."""
+    from precog.study import read_manifest
+
     profile = load_profile(profile)
     if not profile.controlled:
         return None
-    return pd.read_csv(Path(models(profile, cached_only=True)["A"]) / "manifest.csv")
+    first = profile.study.model_names[0]
+    return read_manifest(Path(models(profile, cached_only=True)[first]) / "manifest.csv")
 
 
 def eval_ids(profile: Profile | str, task: str) -> list[int] | None:
@@ -138,68 +151,146 @@ def scores(profile: Profile | str, cached_only: bool = False, progress: bool = T
     return df[first + [c for c in df.columns if c not in first]]
 
 
-def predictions(profile: Profile | str, cached_only: bool = False, progress: bool = True) -> pd.DataFrame:
+def predictions(profile: Profile | str, cached_only: bool = False, progress: bool = True,
+                concurrent_runs: int | str | None = None) -> pd.DataFrame:
     """Per-example fine-tuning records: one row per (model, task, seed, id).
 
-    Every model of :func:`models` is fine-tuned with the profile's recipe, seeds and
-    training examples, and evaluated on the same examples.
+    Every model of :func:`models` is fine-tuned with the profile's recipe and training
+    examples, with the seeds of :func:`finetune_seeds`, and evaluated on the same examples.
+    Runs not yet in the cache are made ``concurrent_runs`` at a time (default:
+    ``$PRECOG_CONCURRENT_RUNS``, else by free GPU memory, one on CPU; see
+    :mod:`precog.concurrent`); each gives what it gives alone.
     """
-    from precog.finetune import finetune, load_predictions, run_key
+    from precog.concurrent import Run, resolve_runs, run_all
+    from precog.finetune import load_predictions, run_key
 
     profile = load_profile(profile)
     folders = models(profile, cached_only, progress)
-    runs = [(m, t, s) for m in folders for t in profile.tasks for s in profile.seeds]
-    frames = []
-    for i, (name, task, seed) in enumerate(runs, 1):
-        ids = eval_ids(profile, task)
-        folder = cache.entry("finetune", run_key(get_task(task), folders[name], seed, profile.finetune, ids))
-        if not cache.is_done(folder):
-            if cached_only:
-                raise _missing(f"fine-tuning {task} seed {seed} of model {name}", "02_finetune")
-            if progress:
-                say(f"fine-tuning run {i} of {len(runs)}: model {name}, {task}, seed {seed}")
-        run = finetune(task, folders[name], seed, profile.finetune, eval_ids=ids, folder=folder, progress=progress)
-        frames.append(load_predictions(run).assign(model=name))
+    runs = {}
+    for name in folders:
+        for task in profile.tasks:
+            for seed in finetune_seeds(profile, name):
+                ids = eval_ids(profile, task)
+                folder = cache.entry("finetune", run_key(get_task(task), folders[name], seed, profile.finetune, ids))
+                runs[name, task, seed] = Run(task, folders[name], seed, profile.finetune,
+                                             None if ids is None else tuple(ids), folder)
+    todo = [(k, r) for k, r in runs.items() if not cache.is_done(r.folder)]
+    if todo and cached_only:
+        (name, task, seed), _ = todo[0]
+        raise _missing(f"fine-tuning {task} seed {seed} of model {name}", "02_finetune")
+    if todo:
+        n = resolve_runs(concurrent_runs)
+
+        def started(i: int, run: Run) -> None:
+            (name, task, seed), _ = todo[i]
+            say(f"fine-tuning run {i + 1} of {len(todo)}{f' ({n} at a time)' if n > 1 else ''}: model {name}, {task}, seed {seed}")
+
+        run_all([r for _, r in todo], n, progress=progress, on_start=started if progress else None)
+    frames = [load_predictions(run.folder).assign(model=name) for (name, _, _), run in runs.items()]
     return pd.concat(frames, ignore_index=True)
 
 
-def study_frame(profile: Profile | str) -> pd.DataFrame:
+def study_frame(profile: Profile | str, with_scores: bool = True) -> pd.DataFrame:
     """One row per (task, id, pre-trained model) with seed-averaged correctness, the scores
-    under that model and, for the controlled study, the example's membership in it.
+    under that model (``with_scores``) and, for the controlled study, the example's
+    membership in it.
 
-    Columns: task, id, label, model, correct, p_gold, p_pred, n_seeds, precog@k..., n_tokens,
-    and (controlled) arm, dose, exposures, injected_into, seen (injected into this model),
-    dose_seen (dose if seen else 0).
+    Columns: task, id, label, model, correct, p_gold, p_pred, n_seeds, [precog@k..., n_tokens,]
+    and (controlled) arm, dose, exposures, injected_into, source, seen (injected into this
+    model), dose_seen (dose if seen else 0).
     """
     from precog.analysis import seed_average
 
     profile = load_profile(profile)
     records = predictions(profile, cached_only=True)
-    averaged = seed_average(records[records["model"] != RANDOM], keys=("task", "id", "model"))
-    scored = scores(profile, cached_only=True)
-    df = averaged.merge(scored, on=["task", "id", "model"], how="inner", validate="one_to_one")
-    if len(df) != len(scored):
-        raise PrecogError("scores and fine-tuning records cover different examples; rerun 01_score and 02_finetune")
+    df = seed_average(records[records["model"] != RANDOM], keys=("task", "id", "model"))
+    if with_scores:
+        scored = scores(profile, cached_only=True)
+        scored = scored.drop(columns=[c for c in ("source",) if c in scored])  # the manifest's, below
+        df = df.merge(scored, on=["task", "id", "model"], how="inner", validate="one_to_one")
+        if len(df) != len(scored):
+            raise PrecogError("scores and fine-tuning records cover different examples; rerun 01_score and 02_finetune")
     members = manifest(profile)
     if members is not None:
         members = members.rename(columns={"model": "injected_into"})
-        df = df.merge(members.drop(columns="label"), on=["task", "id"], how="left", validate="many_to_one")
+        members = members.drop(columns="label") if "label" in df else members
+        df = df.merge(members, on=["task", "id"], how="left", validate="many_to_one")
         df["seen"] = df["injected_into"] == df["model"]
         df["dose_seen"] = np.where(df["seen"], df["dose"], 0)
     return df.sort_values(["task", "id", "model"], ignore_index=True)
 
 
-def unseen_frame(profile: Profile | str) -> pd.DataFrame:
+def study_effects(profile: Profile | str, with_scores: bool = True) -> dict:
+    """The controlled study's effects (:mod:`precog.effects`) from the cached models and runs.
+
+    Returns:
+        {"study": study frame, "cells": cell effects, "transfers": transfer per task,
+        "quality": each model on the never examples, "headline": figures/study_effects.json}.
+    """
+    from precog import effects
+
+    profile = load_profile(profile)
+    study = study_frame(profile, with_scores=with_scores)
+    cells = effects.cell_effects(study, profile.study.passes)
+    transfers = effects.transfer(effects.transfer_rows(study, unseen_frame(profile, study)))
+    headline = {**effects.headline(study, cells, transfers, profile.study.passes), "design": design_key(profile)}
+    return {"study": study, "cells": cells, "transfers": transfers, "quality": effects.model_quality(study),
+            "headline": headline}
+
+
+def design_key(profile: Profile | str) -> str:
+    """What a run and its replicates share: the pre-training recipe, the study's examples and
+    cells, the tasks (not the replicate number, the code or the machine). README compares a
+    replicate with the main run only when their keys agree."""
+    from dataclasses import replace
+
+    profile = load_profile(profile)
+    return cache.key_of({"pretrain": asdict(profile.pretrain), "study": asdict(replace(profile.study, replicate=0)),
+                         "tasks": list(profile.tasks)})
+
+
+def replicate_profile(profile: Profile | str, replicate: int) -> Profile:
+    """The profile with another study replicate: the same base model and study examples, a
+    new assignment of them to arms and models, new continuation seeds."""
+    from dataclasses import replace
+
+    profile = load_profile(profile)
+    if not profile.controlled:
+        raise PrecogError(f"profile {profile.name} studies a hub model: there is no study to replicate")
+    return replace(profile, study=replace(profile.study, replicate=int(replicate)))
+
+
+def replicate(profile: Profile | str, number: int = 1, progress: bool = True) -> Path:
+    """Run study replicate ``number`` (trains its K models and fine-tunes them; no scoring)
+    and write its study_effects.json, study_cells.csv and study_manifest.csv to
+    ``<figures>/replicate/``; returns that folder."""
+    from precog import plotting
+
+    rep = replicate_profile(profile, number)
+    models(rep, progress=progress)
+    predictions(rep, progress=progress)
+    results = study_effects(rep, with_scores=False)
+    out = figures_dir(rep) / "replicate"
+    out.mkdir(parents=True, exist_ok=True)
+    plotting.save_numbers({**results["headline"], "replicate": int(number)}, out, "study_effects")
+    plotting.save_table(results["cells"], out, "study_cells")
+    plotting.save_table(manifest(rep), out, "study_manifest")
+    return out
+
+
+def unseen_frame(profile: Profile | str, study: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per (task, id): the pre-trained models' accuracy on the example *without* having
     seen it (mean over models that were not given it) next to random init's.
 
+    Args:
+        study: the :func:`study_frame` if already built (saves recomputing it).
     Columns: task, id, label, [arm,] correct_pretrained, correct_random (random-init; NaN
-    for a hub profile), precog@k... (mean over those models).
+    for a hub profile), precog@k... (mean over those models, when scored).
     """
     from precog.analysis import seed_average
 
     profile = load_profile(profile)
-    df = study_frame(profile)
+    df = study_frame(profile) if study is None else study
     if "seen" in df:
         df = df[~df["seen"]]
     keep = [c for c in df.columns if c.startswith("precog@")] + ["correct"]

@@ -145,18 +145,14 @@ def accuracy_heatmap(ax, table: pd.DataFrame, title: str) -> None:
 
 
 def forest(ax, labels: list[str], estimates, low, high, xlabel: str, title: str) -> None:
-    """Point estimates with 95% CIs, one row each, and a zero line."""
+    """Point estimates with 95% CIs, one row each, and a zero line. The interval is drawn
+    from its bounds, not as arms around the estimate: a percentile interval need not contain
+    its estimate (a logistic fit on few examples), and the plot then shows it."""
     y = np.arange(len(labels))[::-1]
-    est = np.asarray(estimates, dtype=float)
-    ax.errorbar(
-        est,
-        y,
-        xerr=np.nan_to_num([est - np.asarray(low), np.asarray(high) - est]),
-        fmt="o",
-        color=PALETTE[0],
-        ecolor="black",
-        capsize=3,
-    )
+    est, lo, hi = (np.asarray(v, dtype=float) for v in (estimates, low, high))
+    ax.hlines(y, lo, hi, color="black", lw=1)
+    ax.plot(lo, y, "|", hi, y, "|", color="black", ms=7)
+    ax.plot(est, y, "o", color=PALETTE[0])
     ax.axvline(0, color="grey", ls=":", lw=1)
     ax.xaxis.set_major_locator(plt.MaxNLocator(5))  # readable tick labels on a narrow panel
     ax.set_ylim(y.min() - 0.5, y.max() + 0.5)
@@ -192,6 +188,31 @@ def cell_effects(ax, cells: pd.DataFrame) -> None:
     ax.set_yticks(y, labels, fontsize=7)
     ax.set_xlabel("accuracy seen − unseen (same examples, 95% CI)")
     ax.set_title("effect of being in the pre-training corpus")
+
+
+def per_model(ax, headline: dict) -> None:
+    """The K per-model estimates (small dots, one per model) of the text-only effect and the
+    positive control, under their pooled estimate with its two-level 95% CI (headline: the
+    dict of figures/study_effects.json)."""
+    rows = [("positive control", headline["positive_control"], PALETTE[3]), ("text only", headline["text_only"], PALETTE[0])]
+    for y, (_, d, colour) in enumerate(rows):
+        xs = [m["estimate"] for m in d["per_model"]]
+        jitter = np.linspace(-0.12, 0.12, len(xs))
+        ax.scatter(xs, y + 0.25 + jitter, s=14, color=colour, alpha=0.7)
+        e = d["estimate"]
+        ax.errorbar(e, y - 0.1, xerr=[[e - d["ci_low"]], [d["ci_high"] - e]], fmt="o", ms=7, color=colour,
+                    ecolor="black", capsize=3)
+    from matplotlib.lines import Line2D
+
+    key = [Line2D([], [], ls="", marker="o", ms=4, color="grey", alpha=0.7, label="one model"),
+           Line2D([], [], ls="-", marker="o", ms=7, color="grey", mec="grey", label="pooled, 95% CI")]
+    ax.axvline(0, color="grey", ls=":", lw=1)
+    ax.set_yticks(range(len(rows)), [r[0] for r in rows])
+    ax.set_ylim(-0.6, len(rows) - 0.3)
+    ax.xaxis.set_major_locator(plt.MaxNLocator(5))
+    ax.set_xlabel("accuracy seen − unseen")
+    ax.set_title(f"per model (K = {headline['models']}) and pooled")
+    ax.legend(handles=key, fontsize=7, loc="lower right")
 
 
 def auroc_lines(ax, auroc: pd.DataFrame) -> None:

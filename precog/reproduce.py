@@ -216,6 +216,11 @@ def reproduce(profile: str = "demo", force: bool = False) -> Path:
         stamps_file.write_text(json.dumps(old, indent=1, sort_keys=True) + "\n")
         timings_file.write_text(json.dumps(timings, indent=1, sort_keys=True) + "\n")
     write_index(build, profile, timings)
+    if profile == "demo":  # README's results section follows the demo's figures
+        from precog.report import update_readme
+
+        if update_readme(paths.ROOT / "README.md", paths.FIGURES):
+            log.info("README.md: results section rewritten from figures/")
     return build
 
 

@@ -65,3 +65,18 @@ def test_a_failing_notebook_is_one_line_naming_it(tmp_path, monkeypatch):
     msg = str(err.value)
     assert "\n" not in msg and "01_score" in msg and "broken on purpose" in msg and "traceback in" in msg
     assert "broken on purpose" in (tmp_path / "01_score.ipynb").read_text()
+
+
+def test_each_injected_example_is_seen_by_exactly_one_model():
+    """In the smoke study frame (what every effect is computed from): an injected example has
+    exactly one row with seen=True, under the model the manifest names; a never example none;
+    every example is measured under every study model."""
+    from precog import pipeline
+
+    study = pipeline.study_frame("smoke", with_scores=False)
+    seen = study.groupby(["task", "id", "arm"])["seen"].sum().reset_index()
+    assert (seen.loc[seen["arm"] == "never", "seen"] == 0).all()
+    assert (seen.loc[seen["arm"] != "never", "seen"] == 1).all() and (seen["arm"] != "never").any()
+    assert (study.loc[study["seen"], "model"] == study.loc[study["seen"], "injected_into"]).all()
+    k = len(pipeline.load_profile("smoke").study.model_names)
+    assert study.groupby(["task", "id"]).size().eq(k).all()
