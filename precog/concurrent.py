@@ -119,7 +119,7 @@ def run_all(runs: Sequence[Run], n: int = 1, progress: bool = False, on_start=No
     run's loss bar). Otherwise each run gets a spawned process (no bars); on CPU the cores
     are shared out (``cpu_count // n`` threads each). ``on_start(i, run)`` is called as run
     i starts (or is queued), ``on_done(i, run)`` as it finishes. A failing run raises its
-    error here, after the runs already started have finished.
+    error here once the pool has finished the runs already queued.
     """
     runs = list(runs)
     if n <= 1 or len(runs) <= 1:

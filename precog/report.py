@@ -77,7 +77,7 @@ def counts(n_by_task: dict[str, int], what: str) -> str:
 
 def cell(cells: list[dict], arm: str, dose: int, task: str) -> dict:
     """The row of fig5_study_effects.json's cells for (arm, dose, task)."""
-    return next(c for c in cells if c["arm"] == arm and c["dose"] == dose and c["task"] == task)
+    return record(cells, arm=arm, dose=dose, task=task)
 
 
 def record(rows: list[dict], **match) -> dict:
