@@ -242,6 +242,24 @@ def correlations(df: pd.DataFrame, scores: Sequence[str], seed: int = 0) -> pd.D
     return pd.DataFrame(rows)
 
 
+def spearman_with(df: pd.DataFrame, scores: Sequence[str], targets: Sequence[str], seed: int = 0) -> pd.DataFrame:
+    """Spearman correlation of each score with each target column, pooled over tasks, with
+    bootstrap CIs resampling examples within tasks (fig3: PreCog against confidence and
+    variability).
+
+    Returns:
+        score, target, estimate, ci_low, ci_high, n.
+    """
+    rows = []
+    for i, s in enumerate(scores):
+        for j, t in enumerate(targets):
+            part = df.dropna(subset=[s, t])
+            r = bootstrap(_spearman, part[s].to_numpy(dtype=float), part[t].to_numpy(dtype=float),
+                          strata=part["task"].to_numpy(), seed=seed + 10 * i + j)
+            rows.append({"score": s, "target": t, **{k: r[k] for k in ("estimate", "ci_low", "ci_high", "n")}})
+    return pd.DataFrame(rows)
+
+
 # ---------------------------------------------------------------- logistic regression
 def design_matrix(frame: pd.DataFrame, numeric: Sequence[str], categorical: Sequence[str]) -> tuple[np.ndarray, list[str]]:
     """Columns for a logistic regression: numeric terms as they are, categorical ones as
@@ -403,3 +421,17 @@ def data_map(records: pd.DataFrame) -> pd.DataFrame:
     """Data-map coordinates per record: confidence = mean and variability = std of p_gold over epochs."""
     epochs = records[[c for c in records.columns if c.startswith("p_gold_epoch")]].to_numpy(dtype=float)
     return records.assign(confidence=epochs.mean(axis=1), variability=epochs.std(axis=1))
+
+
+def epoch_accuracy(records: pd.DataFrame) -> pd.DataFrame:
+    """Accuracy on the evaluation examples after each fine-tuning epoch, averaged over runs.
+
+    A prediction counts as right at epoch e when p_gold_epoch{e} > 1/2, which is exactly
+    argmax = gold for a two-class task (every demo task); for more classes it is a lower
+    bound. Args: records: one row per (task, model, seed, id) with p_gold_epoch1..E.
+    Returns: task, model, epoch, accuracy."""
+    cols = sorted((c for c in records.columns if c.startswith("p_gold_epoch")), key=lambda c: int(c[12:]))
+    right = records[["task", "model"]].assign(**{c: records[c] > 0.5 for c in cols})
+    long = right.melt(id_vars=["task", "model"], value_vars=cols, var_name="epoch", value_name="accuracy")
+    long["epoch"] = long["epoch"].str[12:].astype(int)
+    return long.groupby(["task", "model", "epoch"], sort=True)["accuracy"].mean().reset_index()

@@ -250,6 +250,6 @@ def model_rows(unseen: pd.DataFrame) -> pd.DataFrame:
 
 def seen_vs_never(study: pd.DataFrame) -> pd.DataFrame:
     """Accuracy by the example's status in the model measuring it: never injected, unseen
-    (given to another model) and seen, per arm and dose: the between-example view."""
-    status = np.where(study["arm"] == "never", "never", np.where(study["seen"], "seen", "unseen (other models)"))
-    return study.assign(status=status).groupby(["arm", "dose", "status"])["correct"].agg(["size", "mean"]).reset_index()
+    (given to another model) and seen, per arm and dose: the between-example view (study:
+    pipeline.study_frame, whose ``status`` column pipeline.with_membership derives)."""
+    return study.groupby(["arm", "dose", "status"])["correct"].agg(["size", "mean"]).reset_index()

@@ -8,8 +8,8 @@ from precog.profiles import Profile, load_profile
 
 
 def setup(name: str) -> tuple[Profile, Path]:
-    """Load profile ``name``, apply the figure style, print the parameters; return
-    (profile, the folder its artifacts go to)."""
+    """Load profile ``name``, apply the figure style, print one line saying what runs and
+    where its parameters are; return (profile, the folder its artifacts go to)."""
     import datasets
     from transformers.utils import logging as hf_logging
 
@@ -20,5 +20,12 @@ def setup(name: str) -> tuple[Profile, Path]:
     datasets.disable_progress_bars()
     profile = load_profile(name)
     plotting.use_style()
-    print(profile.describe())
+    print(summary(profile))
     return profile, pipeline.figures_dir(profile)
+
+
+def summary(profile: Profile) -> str:
+    """One line: profile, model, tasks, k, seeds, and where the full parameters are."""
+    model = profile.model or "its own pre-trained models"
+    return (f"profile {profile.name}: {model}; tasks {', '.join(profile.tasks)}; k {list(profile.k)}; "
+            f"seeds {list(profile.seeds)} (all parameters: notebooks/params/{profile.name}.yaml)")

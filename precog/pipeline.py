@@ -206,18 +206,28 @@ def study_frame(profile: Profile | str, with_scores: bool = True) -> pd.DataFram
     df = seed_average(records[records["model"] != RANDOM], keys=("task", "id", "model"))
     if with_scores:
         scored = scores(profile, cached_only=True)
-        scored = scored.drop(columns=[c for c in ("source",) if c in scored])  # the manifest's, below
         df = df.merge(scored, on=["task", "id", "model"], how="inner", validate="one_to_one")
         if len(df) != len(scored):
             raise PrecogError("scores and fine-tuning records cover different examples; rerun 01_score and 02_finetune")
     members = manifest(profile)
     if members is not None:
-        members = members.rename(columns={"model": "injected_into"})
-        members = members.drop(columns="label") if "label" in df else members
-        df = df.merge(members, on=["task", "id"], how="left", validate="many_to_one")
-        df["seen"] = df["injected_into"] == df["model"]
-        df["dose_seen"] = np.where(df["seen"], df["dose"], 0)
+        df = with_membership(df, members)
     return df.sort_values(["task", "id", "model"], ignore_index=True)
+
+
+def with_membership(df: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``df`` (one per task, id, model) joined with the study manifest: arm, dose,
+    exposures, injected_into, source, and the example's membership in the row's model:
+    seen (bool), dose_seen (dose if seen else 0), status ('seen', 'unseen' or 'never').
+    The one place where seen / unseen is derived."""
+    members = members.rename(columns={"model": "injected_into"})
+    members = members.drop(columns="label") if "label" in df else members
+    df = df.drop(columns=[c for c in members if c in df and c not in ("task", "id")])  # the manifest's copy wins
+    df = df.merge(members, on=["task", "id"], how="left", validate="many_to_one")
+    df["seen"] = df["injected_into"] == df["model"]
+    df["dose_seen"] = np.where(df["seen"], df["dose"], 0)
+    df["status"] = np.where(df["arm"] == "never", "never", np.where(df["seen"], "seen", "unseen"))
+    return df
 
 
 def study_effects(profile: Profile | str, with_scores: bool = True) -> dict:

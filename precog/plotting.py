@@ -1,8 +1,11 @@
 """One figure style and the few plot types the artifacts share.
 
-A colour-blind-safe palette (Okabe & Ito), fonts embedded in PDFs, no timestamps in files
-(byte-stable outputs), PNG at 200 dpi plus PDF. The backend is left alone, so notebooks
-show their figures inline (scripts without a display get matplotlib's Agg default).
+A colour-blind-safe palette (Okabe & Ito), constrained layout, 150 dpi inline and 200 dpi
+PNG files, fonts embedded in PDFs, no timestamps in files (byte-stable outputs).
+:func:`save_figure` refuses a figure whose texts run into each other or into another
+panel (:func:`text_overlaps`), so every figure the pipeline writes has been checked. The
+backend is left alone, so notebooks show their figures inline (scripts without a display
+get matplotlib's Agg default).
 """
 
 from __future__ import annotations
@@ -14,10 +17,16 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.patches import Patch
+
+from precog.errors import PrecogError
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+MIN_N = 10  # a bin with fewer examples is drawn grey, without an interval: too few to read
+GREY = "#BBBBBB"
 STYLE = {
-    "figure.dpi": 100,
+    "figure.dpi": 150,  # inline images in the notebooks
+    "figure.constrained_layout.use": True,
     "savefig.dpi": 200,
     "savefig.bbox": "tight",
     "font.size": 9,
@@ -32,6 +41,9 @@ STYLE = {
     "svg.hashsalt": "precog",
     "path.simplify": False,
 }
+# PreCog's three rank classes, shared by the token strip and the notebook's HTML views
+RANK_CLASSES = ((1, "rank 1 (recovered at k = 1)", PALETTE[2]), (50, "rank 2–50 (recovered at k = 50)", PALETTE[1]),
+                (None, "rank > 50 (not recovered)", PALETTE[3]))
 
 
 def use_style() -> None:
@@ -39,14 +51,73 @@ def use_style() -> None:
     plt.rcParams.update(STYLE)
 
 
-def save_figure(fig, folder: Path, name: str) -> list[Path]:
-    """Write ``folder/name.png`` (200 dpi) and ``.pdf`` without timestamps. The figure stays
-    open, so a notebook cell displays it."""
+def rank_colour(rank: int) -> str:
+    """The colour of a token whose true id ranked ``rank`` (1 = the model's top guess)."""
+    return next(c for limit, _, c in RANK_CLASSES if limit is None or rank <= limit)
+
+
+# ---------------------------------------------------------------- files and checks
+def _drawn_texts(fig) -> list[tuple[matplotlib.text.Text, object]]:
+    """(text, the axes it belongs to or None) for every non-empty text the figure draws:
+    titles, axis labels, tick labels inside the view, annotations, legends, figure texts."""
+    out = []
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        own = [ax.title, ax._left_title, ax._right_title, *ax.texts]  # noqa: SLF001 (matplotlib keeps the side titles there)
+        if ax.axison:
+            for axis in (ax.xaxis, ax.yaxis):
+                own.append(axis.label)
+                lo, hi = sorted(axis.get_view_interval())
+                eps = 1e-9 * max(1.0, abs(hi - lo))
+                for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                    if tick.get_visible() and lo - eps <= tick.get_loc() <= hi + eps:
+                        own += [tick.label1, tick.label2]
+        legend = ax.get_legend()
+        if legend is not None:
+            own += [*legend.get_texts(), legend.get_title()]
+        out += [(t, ax) for t in own]
+    out += [(t, None) for t in fig.texts]
+    return [(t, ax) for t, ax in out if t.get_visible() and t.get_text().strip()]
+
+
+def text_overlaps(fig, tolerance: float = 1.0) -> list[str]:
+    """Texts of ``fig`` that run into each other, or into a panel they do not belong to.
+
+    Boxes are the texts' drawn extents in pixels after layout; two boxes collide when they
+    share more than ``tolerance`` pixels in both directions. Returns one line per collision
+    (empty when the figure is legible)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = _drawn_texts(fig)
+    boxes = np.array([t.get_window_extent(renderer).extents for t, _ in texts]).reshape(-1, 4)
+    found = []
+    for i in range(len(texts)):
+        w = np.minimum(boxes[i, 2], boxes[i + 1:, 2]) - np.maximum(boxes[i, 0], boxes[i + 1:, 0])
+        h = np.minimum(boxes[i, 3], boxes[i + 1:, 3]) - np.maximum(boxes[i, 1], boxes[i + 1:, 1])
+        for j in np.flatnonzero((w > tolerance) & (h > tolerance)):
+            found.append(f"{texts[i][0].get_text()!r} overlaps {texts[i + 1 + j][0].get_text()!r}")
+    panels = [(ax, ax.get_window_extent(renderer).extents) for ax in fig.axes if ax.get_visible()]
+    for (t, owner), b in zip(texts, boxes, strict=True):
+        for ax, p in panels:
+            if ax is owner or owner is None:
+                continue
+            if min(b[2], p[2]) - max(b[0], p[0]) > tolerance and min(b[3], p[3]) - max(b[1], p[1]) > tolerance:
+                found.append(f"{t.get_text()!r} runs into the panel {ax.get_title() or ax.get_label()!r}")
+    return found
+
+
+def save_figure(fig, folder: Path, name: str) -> None:
+    """Check that no text of ``fig`` overlaps (:func:`text_overlaps`), then write
+    ``folder/name.png`` (200 dpi) and ``.pdf`` without timestamps. The figure stays open,
+    so a notebook cell displays it."""
+    clashes = text_overlaps(fig)
+    if clashes:
+        raise PrecogError(f"figure {name}: {len(clashes)} overlapping texts, e.g. {clashes[0]}; "
+                          "enlarge the figure or shorten the labels in precog/plotting.py")
     folder.mkdir(parents=True, exist_ok=True)
-    out = [folder / f"{name}.png", folder / f"{name}.pdf"]
-    fig.savefig(out[0], metadata={"Software": None})
-    fig.savefig(out[1], metadata={"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None})
-    return out
+    fig.savefig(folder / f"{name}.png", metadata={"Software": None})
+    fig.savefig(folder / f"{name}.pdf", metadata={"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None})
 
 
 def _rounded(obj):
@@ -63,52 +134,67 @@ def _rounded(obj):
     return obj
 
 
-def save_numbers(numbers: dict, folder: Path, name: str) -> Path:
-    """Write the numbers behind an artifact as ``folder/name.json`` (6 decimals, sorted keys)."""
-    path = folder / f"{name}.json"
-    path.write_text(json.dumps(_rounded(numbers), indent=1, sort_keys=True) + "\n")
-    return path
+def save_numbers(numbers: dict, folder: Path, name: str) -> dict:
+    """Write the numbers behind an artifact as ``folder/name.json`` (6 decimals, sorted keys);
+    return them as written (NaN as None), the form the readings in :mod:`precog.present` take."""
+    rounded = _rounded(numbers)
+    (folder / f"{name}.json").write_text(json.dumps(rounded, indent=1, sort_keys=True) + "\n")
+    return json.loads(json.dumps(rounded))
 
 
-def save_table(df: pd.DataFrame, folder: Path, name: str) -> Path:
+def save_table(df: pd.DataFrame, folder: Path, name: str) -> None:
     """Write a table as ``folder/name.csv`` with fixed float formatting."""
-    path = folder / f"{name}.csv"
-    df.to_csv(path, index=False, float_format="%.6f")
-    return path
+    df.to_csv(folder / f"{name}.csv", index=False, float_format="%.6f")
 
 
-def accuracy_bars(ax, table: pd.DataFrame, title: str, chance: float | None = None) -> None:
-    """Accuracy per bin with 95% CI whiskers and n above each bar (table from accuracy_by_bin)."""
+# ---------------------------------------------------------------- plot types
+def intervals(ax, pos, low, high, vertical: bool = True, color="black", lw: float = 1.0) -> None:
+    """95% intervals drawn from their bounds, with caps, at positions ``pos``. Drawn from the
+    bounds rather than as arms around an estimate, because a percentile interval need not
+    contain its estimate (ECE, a logistic fit on few examples, a two-level bootstrap);
+    missing bounds are skipped."""
+    pos, low, high = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (pos, low, high))
+    ok = np.isfinite(low) & np.isfinite(high)
+    pos, low, high = pos[ok], low[ok], high[ok]
+    lines, caps = (ax.vlines, "_") if vertical else (ax.hlines, "|")
+    lines(pos, low, high, color=color, lw=lw)
+    ends = (np.r_[pos, pos], np.r_[low, high]) if vertical else (np.r_[low, high], np.r_[pos, pos])
+    ax.plot(*ends, caps, color=color, ms=6, mew=lw)
+
+
+def _bin_ticks(ax, table: pd.DataFrame, xlabel: str) -> np.ndarray:
+    """Bin labels with their n underneath as x tick labels; returns the x positions."""
     x = np.arange(len(table))
+    ax.set_xticks(x, [f"{lab}\nn={n}" for lab, n in zip(table["label"], table["n"], strict=True)], fontsize=7)
+    ax.set_xlabel(xlabel)
+    return x
+
+
+def accuracy_bars(ax, table: pd.DataFrame, title: str, xlabel: str, chance: float | None = None,
+                  min_n: int = MIN_N) -> None:
+    """Accuracy per bin with 95% CI whiskers, n under each bin (table from accuracy_by_bin).
+    Bins with fewer than ``min_n`` examples are drawn grey without an interval; empty bins
+    are left empty."""
+    x = _bin_ticks(ax, table, xlabel)
     acc = table["accuracy"].to_numpy(dtype=float)
-    err = np.vstack([acc - table["ci_low"].to_numpy(dtype=float), table["ci_high"].to_numpy(dtype=float) - acc])
-    ax.bar(x, np.nan_to_num(acc), color=PALETTE[0], alpha=0.85)
-    ax.errorbar(x, acc, yerr=np.nan_to_num(err), fmt="none", ecolor="black", capsize=3, lw=1)
-    for xi, (a, hi, n) in enumerate(zip(acc, table["ci_high"], table["n"], strict=True)):
-        ax.text(xi, (hi if np.isfinite(hi) else (a if np.isfinite(a) else 0)) + 0.02, f"n={n}", ha="center", fontsize=7)
+    n = table["n"].to_numpy()
+    enough = (n >= min_n) & np.isfinite(acc)
+    ax.bar(x[enough], acc[enough], color=PALETTE[0], alpha=0.85)
+    ax.bar(x[~enough], np.nan_to_num(acc[~enough]), color=GREY)
+    lo, hi = table["ci_low"].to_numpy(dtype=float), table["ci_high"].to_numpy(dtype=float)
+    intervals(ax, x[enough], lo[enough], hi[enough])
     if chance is not None:
         ax.axhline(chance, color="grey", ls=":", lw=1)
-    ax.set_xticks(x, table["label"], rotation=20)
-    ax.set_ylim(0, 1.1)
-    ax.set_ylabel("accuracy (share of examples, 95% CI)")
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("accuracy (95% CI)")
     ax.set_title(title)
 
 
-def token_strip(ax, tokens: list[str], ranks: list[int], k: int) -> None:
-    """Tokens drawn left to right, coloured by whether the masked LM recovered them (rank <= k)."""
-    x = 0.0
-    for tok, rank in zip(tokens, ranks, strict=True):
-        hit = rank <= k
-        width = 0.12 + 0.06 * len(tok)
-        ax.add_patch(
-            plt.Rectangle((x, 0), width, 1, color=PALETTE[2] if hit else PALETTE[3], alpha=0.35 if hit else 0.25)
-        )
-        ax.text(x + width / 2, 0.62, tok, ha="center", va="center", fontsize=8)
-        ax.text(x + width / 2, 0.22, f"#{rank}", ha="center", va="center", fontsize=6, color="dimgray")
-        x += width + 0.04
-    ax.set_xlim(0, x)
-    ax.set_ylim(0, 1)
-    ax.axis("off")
+def small_bins_key(fig, min_n: int = MIN_N) -> None:
+    """One legend for the whole figure saying what a grey bar means."""
+    fig.legend(handles=[Patch(color=PALETTE[0], alpha=0.85, label=f"n ≥ {min_n}: accuracy with 95% CI"),
+                        Patch(color=GREY, label=f"n < {min_n}: too few examples, no interval")],
+               loc="outside lower center", ncol=2, frameon=False)
 
 
 def loss_curve(ax, steps, losses, title: str = "pre-training loss") -> None:
@@ -119,41 +205,40 @@ def loss_curve(ax, steps, losses, title: str = "pre-training loss") -> None:
     ax.set_title(title)
 
 
-def accuracy_heatmap(ax, table: pd.DataFrame, title: str) -> None:
-    """Tasks x bins grid of accuracy, annotated with accuracy and n (table from accuracy_by_bin)."""
-    tasks = sorted(table["task"].unique())
+def accuracy_heatmap(ax, table: pd.DataFrame, title: str, min_n: int = MIN_N) -> None:
+    """Tasks x bins grid of accuracy, annotated with accuracy and n (table from
+    accuracy_by_bin). Cells with fewer than ``min_n`` examples are grey; the colour scale
+    spans the accuracies shown."""
+    tasks = list(dict.fromkeys(table["task"]))
     labels = list(dict.fromkeys(table["label"]))
     grid = table.pivot(index="task", columns="bin", values="accuracy").reindex(tasks).to_numpy(dtype=float)
     n = table.pivot(index="task", columns="bin", values="n").reindex(tasks).to_numpy()
-    im = ax.imshow(np.ma.masked_invalid(grid), vmin=0, vmax=1, cmap="viridis", aspect="auto")
+    shown = np.where(n >= min_n, grid, np.nan)
+    lo, hi = (np.nanmin(shown), np.nanmax(shown)) if np.isfinite(shown).any() else (0.0, 1.0)
+    lo, hi = (lo - 0.05, hi + 0.05) if hi - lo < 0.1 else (lo, hi)
+    ax.imshow(np.where(np.isfinite(grid), 1.0, np.nan), cmap=matplotlib.colors.ListedColormap([GREY]), aspect="auto")
+    im = ax.imshow(np.ma.masked_invalid(shown), vmin=lo, vmax=hi, cmap="viridis", aspect="auto")
     for i in range(grid.shape[0]):
         for j in range(grid.shape[1]):
             txt = "–" if not np.isfinite(grid[i, j]) else f"{grid[i, j]:.2f}"
-            ax.text(
-                j,
-                i,
-                f"{txt}\nn={n[i, j]}",
-                ha="center",
-                va="center",
-                fontsize=7,
-                color="white" if np.isfinite(grid[i, j]) and grid[i, j] < 0.6 else "black",
-            )
-    ax.set_xticks(range(len(labels)), labels, rotation=20)
+            dark = np.isfinite(shown[i, j]) and shown[i, j] < (lo + hi) / 2
+            ax.text(j, i, f"{txt}\nn={n[i, j]}", ha="center", va="center", fontsize=8, color="white" if dark else "black")
+    ax.set_xticks(range(len(labels)), labels, fontsize=7)
     ax.set_yticks(range(len(tasks)), tasks)
+    ax.set_xlabel("PreCog bin")
     ax.set_title(title)
-    plt.colorbar(im, ax=ax, label="accuracy")
+    plt.colorbar(im, ax=ax, label="accuracy", shrink=0.9)
 
 
-def forest(ax, labels: list[str], estimates, low, high, xlabel: str, title: str) -> None:
-    """Point estimates with 95% CIs, one row each, and a zero line. The interval is drawn
-    from its bounds, not as arms around the estimate: a percentile interval need not contain
-    its estimate (a logistic fit on few examples), and the plot then shows it."""
+def forest(ax, labels: list[str], estimates, low, high, xlabel: str, title: str, ref: float = 0.0) -> None:
+    """Point estimates with 95% CIs, one row each, and a reference line at ``ref``. The
+    interval is drawn from its bounds, not as arms around the estimate: a percentile interval
+    need not contain its estimate (a logistic fit on few examples), and the plot then shows it."""
     y = np.arange(len(labels))[::-1]
     est, lo, hi = (np.asarray(v, dtype=float) for v in (estimates, low, high))
-    ax.hlines(y, lo, hi, color="black", lw=1)
-    ax.plot(lo, y, "|", hi, y, "|", color="black", ms=7)
+    intervals(ax, y, lo, hi, vertical=False)
     ax.plot(est, y, "o", color=PALETTE[0])
-    ax.axvline(0, color="grey", ls=":", lw=1)
+    ax.axvline(ref, color="grey", ls=":", lw=1)
     ax.xaxis.set_major_locator(plt.MaxNLocator(5))  # readable tick labels on a narrow panel
     ax.set_ylim(y.min() - 0.5, y.max() + 0.5)
     ax.set_yticks(y, labels)
@@ -161,16 +246,22 @@ def forest(ax, labels: list[str], estimates, low, high, xlabel: str, title: str)
     ax.set_title(title)
 
 
-def dose_response(ax, table: pd.DataFrame, score: str) -> None:
-    """Mean score (95% CI) by dose, one line per (arm, status) (table from mean_by_group
-    over arm, dose, status)."""
-    for i, ((arm, status), part) in enumerate(table.groupby(["arm", "status"], sort=True)):
+def seen_unseen(ax, table: pd.DataFrame, score: str) -> None:
+    """Mean score (95% CI) of each injected arm and dose under the model that saw the examples
+    (seen) and under the models that did not (unseen), side by side (table from
+    mean_by_group over arm, dose, status)."""
+    groups = list(table[["arm", "dose"]].drop_duplicates().sort_values(["arm", "dose"]).itertuples(index=False))
+    for status, colour, shift in (("seen", PALETTE[3], -0.12), ("unseen", PALETTE[0], 0.12)):
+        part = table[table["status"] == status].set_index(["arm", "dose"]).reindex(groups)
         m = part["mean"].to_numpy(dtype=float)
-        ax.errorbar(part["dose"].astype(str), m, yerr=[m - part["ci_low"], part["ci_high"] - m], marker="o", capsize=3,
-                    color=PALETTE[i % len(PALETTE)], ls="-" if status == "seen" else ":", label=f"{arm}, {status}")
-    ax.set(xlabel="dose (copies in the corpus of the model that saw it)", ylabel=f"mean {score} (95% CI)", ylim=(0, 1),
-           title="memorization: seen vs unseen")
-    ax.legend(fontsize=7)
+        x = np.arange(len(groups)) + shift
+        intervals(ax, x, part["ci_low"], part["ci_high"], color=colour)
+        ax.plot(x, m, "o", color=colour, label=f"{status} (n = {int(part['n'].sum())} measurements)")
+    ax.set_xticks(range(len(groups)), [f"{arm}\n×{dose}" for arm, dose in groups])
+    ax.set_xlim(-0.6, len(groups) - 0.4)
+    ax.set(xlabel="arm and dose (copies in the corpus of the model that saw it)", ylabel=f"mean {score} (95% CI)",
+           ylim=(0, 1), title="memorization: seen vs unseen")
+    ax.legend(loc="center right")
 
 
 def cell_effects(ax, cells: pd.DataFrame) -> None:
@@ -182,11 +273,12 @@ def cell_effects(ax, cells: pd.DataFrame) -> None:
     est = cells["estimate"].to_numpy(dtype=float)
     colours = [PALETTE[3] if arm == "text+label" else PALETTE[0] for arm in cells["arm"]]
     for yi, e, lo, hi, c, task in zip(y, est, cells["ci_low"], cells["ci_high"], colours, cells["task"], strict=True):
-        ax.errorbar(e, yi, xerr=[[e - lo], [hi - e]], fmt="o" if task == "all" else ".", color=c, ecolor=c, capsize=3,
-                    ms=7 if task == "all" else 5)
+        intervals(ax, yi, lo, hi, vertical=False, color=c)
+        ax.plot(e, yi, "o" if task == "all" else ".", color=c, ms=7 if task == "all" else 5)
     ax.axvline(0, color="grey", ls=":", lw=1)
-    ax.set_yticks(y, labels, fontsize=7)
-    ax.set_xlabel("accuracy seen − unseen (same examples, 95% CI)")
+    ax.xaxis.set_major_locator(plt.MaxNLocator(5))
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_xlabel("accuracy seen − unseen (share, 95% CI)")
     ax.set_title("effect of being in the pre-training corpus")
 
 
@@ -194,50 +286,124 @@ def per_model(ax, headline: dict) -> None:
     """The K per-model estimates (small dots, one per model) of the text-only effect and the
     positive control, under their pooled estimate with its two-level 95% CI (headline: the
     dict of figures/study_effects.json)."""
+    from matplotlib.lines import Line2D
+
     rows = [("positive control", headline["positive_control"], PALETTE[3]), ("text only", headline["text_only"], PALETTE[0])]
     for y, (_, d, colour) in enumerate(rows):
         xs = [m["estimate"] for m in d["per_model"]]
         jitter = np.linspace(-0.12, 0.12, len(xs))
         ax.scatter(xs, y + 0.25 + jitter, s=14, color=colour, alpha=0.7)
         e = d["estimate"]
-        ax.errorbar(e, y - 0.1, xerr=[[e - d["ci_low"]], [d["ci_high"] - e]], fmt="o", ms=7, color=colour,
-                    ecolor="black", capsize=3)
-    from matplotlib.lines import Line2D
-
+        intervals(ax, y - 0.1, d["ci_low"], d["ci_high"], vertical=False)
+        ax.plot(e, y - 0.1, "o", ms=7, color=colour)
     key = [Line2D([], [], ls="", marker="o", ms=4, color="grey", alpha=0.7, label="one model"),
            Line2D([], [], ls="-", marker="o", ms=7, color="grey", mec="grey", label="pooled, 95% CI")]
     ax.axvline(0, color="grey", ls=":", lw=1)
     ax.set_yticks(range(len(rows)), [r[0] for r in rows])
     ax.set_ylim(-0.6, len(rows) - 0.3)
     ax.xaxis.set_major_locator(plt.MaxNLocator(5))
-    ax.set_xlabel("accuracy seen − unseen")
+    ax.set_xlabel("accuracy seen − unseen (share)")
     ax.set_title(f"per model (K = {headline['models']}) and pooled")
-    ax.legend(handles=key, fontsize=7, loc="lower right")
+    ax.legend(handles=key, fontsize=8, loc="lower right")
 
 
-def auroc_lines(ax, auroc: pd.DataFrame) -> None:
-    """AUROC (95% CI) by dose, one line per score (table from analysis.membership_auroc)."""
-    for s, part in auroc.groupby("score", sort=False):
-        a = part["auroc"].to_numpy(dtype=float)
-        ax.errorbar(part["dose_seen"].astype(str), a, yerr=[a - part["ci_low"], part["ci_high"] - a], marker="o",
-                    capsize=2, label=s)
-    ax.axhline(0.5, color="grey", ls=":", lw=1)
-    ax.set(xlabel="dose (copies seen in pre-training)", ylabel="AUROC vs unseen (95% CI)", ylim=(0.3, 1.02),
-           title="membership detection")
-    ax.legend(fontsize=7)
+def auroc_points(ax, auroc: pd.DataFrame, group: str = "dose_seen") -> None:
+    """AUROC (95% CI) of each score, one row per score and dose, its value in the label
+    (table from analysis.membership_auroc); chance (0.5) dotted."""
+    doses = sorted(auroc[group].unique())
+    labels = [f"{r.score}" + (f" ×{getattr(r, group)}" if len(doses) > 1 else "") + f"  {r.auroc:.3f}"
+              for r in auroc.itertuples()]
+    forest(ax, labels, auroc["auroc"], auroc["ci_low"], auroc["ci_high"], "AUROC, seen vs unseen (95% CI)",
+           "membership detection" + (f" (dose {doses[0]})" if len(doses) == 1 else ""), ref=0.5)
+    ax.set_xlim(0.4, 1.02)
 
 
-def calibration_bars(ax, table: pd.DataFrame, xlabel: str) -> None:
-    """Accuracy and mean confidence bars per bin with ECE (95% CI) on top (table from
-    analysis.calibration_by_bin)."""
-    pos = np.arange(len(table))
-    ax.bar(pos - 0.2, table["accuracy"].fillna(0), 0.4, label="accuracy")
-    ax.bar(pos + 0.2, table["confidence"].fillna(0), 0.4, label="mean confidence")
+def datamap(ax, dm: pd.DataFrame, score: str) -> None:
+    """Confidence against variability, one dot per example, coloured by ``score`` on a scale
+    fit to its 2nd–98th percentiles (dm: confidence, variability, score)."""
+    values = dm[score].to_numpy(dtype=float)
+    lo, hi = np.nanpercentile(values, [2, 98]) if np.isfinite(values).any() else (0.0, 1.0)
+    sc = ax.scatter(dm["variability"], dm["confidence"], c=values, cmap="viridis", vmin=lo, vmax=max(hi, lo + 1e-6),
+                    s=8, alpha=0.8)
+    ax.set(xlabel="variability (std of p(gold) over epochs)", ylabel="confidence (mean p(gold))",
+           title=f"coloured by PreCog@{score.split('@')[1]}")
+    plt.colorbar(sc, ax=ax, label=f"{score} (2nd–98th percentile)", extend="both")
+
+
+def learning_curves(ax, curves: pd.DataFrame, task: str) -> None:
+    """Accuracy on the evaluation examples after each epoch, one line per model (curves from
+    analysis.epoch_accuracy, one task): pre-trained models in shades of blue-green, random
+    init dashed black."""
+    part = curves[curves["task"] == task]
+    names = sorted(part["model"].unique(), key=str)
+    trained = [m for m in names if str(m) != "random"]
+    shades = plt.get_cmap("viridis")(np.linspace(0.15, 0.85, max(len(trained), 1)))
+    for m in names:
+        line = part[part["model"] == m]
+        style = dict(color="black", ls="--") if str(m) == "random" else dict(color=shades[trained.index(m)])
+        ax.plot(line["epoch"], line["accuracy"], marker="o", ms=3, label=str(m), **style)
+    ax.set(xlabel="epoch", ylabel="accuracy (mean over runs)", title=task)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+
+
+def calibration_bars(ax, table: pd.DataFrame, xlabel: str, min_n: int = MIN_N) -> None:
+    """Accuracy and mean confidence per bin, with the ECE and its 95% CI (examples
+    resampled) on top; n examples under each bin (table from analysis.calibration_by_bin).
+    Bins with fewer than ``min_n`` examples are grey and get no ECE."""
+    x = _bin_ticks(ax, table, xlabel)
+    enough = table["n"].to_numpy() >= min_n
+    acc, conf = table["accuracy"].fillna(0).to_numpy(), table["confidence"].fillna(0).to_numpy()
+    ax.bar(x[enough] - 0.2, acc[enough], 0.4, color=PALETTE[0], label="accuracy")
+    ax.bar(x[enough] + 0.2, conf[enough], 0.4, color=PALETTE[1], label="mean confidence")
+    ax.bar(x[~enough] - 0.2, acc[~enough], 0.4, color=GREY)
+    ax.bar(x[~enough] + 0.2, conf[~enough], 0.4, color=GREY, alpha=0.6)
     e = table["ece"].to_numpy(dtype=float)
-    ax.errorbar(pos, e, yerr=np.nan_to_num([e - table["ece_ci_low"], table["ece_ci_high"] - e]), color="black",
-                marker="o", capsize=3, label="ECE (95% CI)")
-    for p, n in zip(pos, table["n"], strict=True):
-        ax.text(p, 1.02, f"n={n}", ha="center", fontsize=7)
-    ax.set_xticks(pos, table["label"], rotation=20)
-    ax.set(xlabel=xlabel, ylabel="share (records = example × seed)", ylim=(0, 1.1))
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=3)
+    intervals(ax, x[enough], table["ece_ci_low"].to_numpy()[enough], table["ece_ci_high"].to_numpy()[enough])
+    ax.plot(x[enough], e[enough], "o", color="black", label="ECE (95% CI)")
+    ax.set(ylabel="share of predictions", ylim=(0, 1.05))
+
+
+def token_strip(ax, tokens: list[str], ranks: list[int], per_line: int = 110) -> None:
+    """The tokens of one example in reading order, wrapped at about ``per_line`` characters,
+    each on a box coloured by its rank class (:data:`RANK_CLASSES`) with the rank below it."""
+    line, col, rows = 0, 0, []
+    for tok, rank in zip(tokens, ranks, strict=True):
+        width = max(len(tok), len(str(rank))) + 1
+        if col + width > per_line and col > 0:
+            line, col = line + 1, 0
+        rows.append((line, col, width, tok, rank))
+        col += width + 1
+    for line, col, width, tok, rank in rows:
+        ax.add_patch(plt.Rectangle((col, -line - 0.9), width, 0.85, color=rank_colour(rank), alpha=0.35, lw=0))
+        ax.text(col + width / 2, -line - 0.32, tok, ha="center", va="center", fontsize=7, family="monospace")
+        ax.text(col + width / 2, -line - 0.72, str(rank), ha="center", va="center", fontsize=5.5, color="dimgray")
+    ax.set_xlim(0, per_line + 8)
+    ax.set_ylim(-(rows[-1][0] + 1) if rows else -1, 0.05)
+    ax.axis("off")
+
+
+def rank_key(fig) -> None:
+    """The legend of the rank colours, under the figure."""
+    fig.legend(handles=[Patch(color=c, alpha=0.35, label=label) for _, label, c in RANK_CLASSES],
+               loc="outside lower center", ncol=3, frameon=False)
+
+
+def masked_copies(ax, tokens: list[str], n: int = 10) -> None:
+    """The first ``n`` masked copies of an example, one row per copy: copy i hides token i
+    (marked) and shows the others, which is what the masked LM is given (tokens: [CLS]… in
+    order, the special tokens not masked)."""
+    shown = tokens[: n + 2]
+    widths = [max(len(t), len("[MASK]")) + 1 for t in shown]
+    starts = np.concatenate([[0], np.cumsum(np.add(widths, 1))])
+    for i in range(1, min(n, len(shown) - 1) + 1):
+        for j, tok in enumerate(shown):
+            masked = j == i
+            if masked:
+                ax.add_patch(plt.Rectangle((starts[j], -i - 0.45), widths[j], 0.9, color=PALETTE[1], alpha=0.5, lw=0))
+            ax.text(starts[j] + widths[j] / 2, -i, "[MASK]" if masked else tok, ha="center", va="center", fontsize=7,
+                    family="monospace", color="black" if masked or j in (0, len(tokens) - 1) else "dimgray")
+        ax.text(-1, -i, f"copy {i}", ha="right", va="center", fontsize=7)
+    x = starts[len(shown)]
+    ax.set_xlim(-9, x + 1)
+    ax.set_ylim(-min(n, len(shown) - 1) - 0.7, -0.3)
+    ax.axis("off")

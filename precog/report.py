@@ -51,7 +51,9 @@ def bracket(d: dict) -> str:
 def side(d: dict, scale: float = 100, digits: int = 1) -> str:
     """Where an interval lies, judged on the rounded numbers README shows (points to one
     decimal by default; ``scale=1, digits=2`` for correlations), so that verdict and numbers
-    never disagree: 'lies above zero', 'lies below zero', 'includes zero' or 'is undefined'."""
+    never disagree: 'lies above zero', 'lies below zero', 'includes zero', 'reaches down to
+    zero' / 'reaches up to zero' (a bound that rounds to zero while the other does not: the
+    shown interval neither clearly excludes nor clearly includes zero) or 'is undefined'."""
     if missing(d["ci_low"]) or missing(d["ci_high"]):
         return "is undefined"
     lo, hi = round(scale * float(d["ci_low"]), digits), round(scale * float(d["ci_high"]), digits)
@@ -59,6 +61,10 @@ def side(d: dict, scale: float = 100, digits: int = 1) -> str:
         return "lies above zero"
     if hi < 0:
         return "lies below zero"
+    if lo == 0 and hi > 0:
+        return "reaches down to zero"
+    if hi == 0 and lo < 0:
+        return "reaches up to zero"
     return "includes zero"
 
 
@@ -145,6 +151,12 @@ def answer_text(effects: dict, replicate: dict | None) -> str:
     elif where == "includes zero":
         head = (f"Not detectably: seen minus unseen accuracy of text seen {top} times is {interval(t)}, an interval "
                 f"that includes zero; a benefit larger than {pts(t['ci_high'])} points is excluded at this precision.")
+    elif where in ("reaches down to zero", "reaches up to zero"):
+        sign = "benefit" if where == "reaches down to zero" else "harm"
+        edge = pts(t["ci_high"] if sign == "benefit" else t["ci_low"])
+        head = (f"At the edge of detection: seen minus unseen accuracy of text seen {top} times is {interval(t)}, an "
+                f"interval with one bound at zero at the precision shown, so this run cannot tell a small {sign} "
+                f"from none; a {sign} larger than {edge} points is excluded.")
     else:
         head = "Undetermined: the text-only effect has no interval in this run (too few examples in a cell)."
     if side(pc) == "lies above zero":
@@ -153,7 +165,7 @@ def answer_text(effects: dict, replicate: dict | None) -> str:
     else:
         control = ("The positive control's interval does not lie above zero, so this run did not see a model exploit "
                    "even examples memorized with their label" + ("; a text-only result that includes zero cannot be "
-                   "told from an instrument too weak to see an effect." if where == "includes zero" else "; read the "
+                   "told from an instrument too weak to see an effect." if where != "lies above zero" else "; read the "
                    "text-only result with that in mind."))
     rep = ""
     if replicate is not None:

@@ -231,23 +231,79 @@ def _to_html(notebook: Path, target: Path) -> None:
     target.write_text(body)
 
 
+FIGURE_OF = {"pretrain_demo_model": "00_pretrain_demo_model", "finetune_accuracy": "02_finetune"}  # else same name
+INTRO = (
+    "<p>PreCog (Ranaldi, Ruzzetti &amp; Zanzotto, RANLP 2023) asks whether BERT classifies better the examples it "
+    "memorized in pre-training. PreCog@k scores an example by masking its tokens one at a time and counting the "
+    "share whose true id the pre-trained masked LM ranks within its top k guesses; the fine-tuned model's accuracy "
+    "is then read by PreCog bin.</p>"
+    "<p>The demo and smoke profiles pre-train their own small BERTs on Wikipedia text with a known, dosed set of "
+    "downstream examples injected, so that memorization is known rather than inferred: each injected example is "
+    "seen by one model and unseen by the others. The paper profile runs bert-base-uncased on GLUE from the hub. "
+    "Which parts are our reconstruction of the paper is stated in the README.</p>"
+)
+
+
+def _caption(notebook: Path) -> str:
+    """The title of a notebook: its first markdown line, without the leading '#'."""
+    nb = json.loads(notebook.read_text())
+    first = next("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    return first.splitlines()[0].lstrip("# ").strip()
+
+
+def _headline(figs: Path) -> str:
+    """The study's answer in sentences, generated from figures/ (empty without the study)."""
+    from precog import present
+
+    effects, fig5 = figs / "study_effects.json", figs / "fig5_study_effects.json"
+    if not (effects.is_file() and fig5.is_file()):
+        return ""
+    text = present.study(json.loads(effects.read_text()), [])  # the answer, the control, transfer
+    return f"<h2>Headline</h2><p>{html.escape(text)}</p><p>Details: <a href='fig5_study_effects.html'>Figure 5</a>.</p>"
+
+
+def _table(csv: Path) -> str:
+    """A table of figures/ with its notebook's title as heading and a link to that notebook."""
+    import pandas as pd
+
+    title = _caption(paths.NOTEBOOKS / f"{csv.stem}.ipynb")
+    df = pd.read_csv(csv).drop(columns=["bin", "lo", "hi"], errors="ignore")
+    return (f"<h3>{html.escape(title)} — <a href='{csv.stem}.html'>notebook</a></h3>"
+            + df.round(3).to_html(index=False, na_rep="–", border=0, classes="table"))
+
+
 def write_index(build: Path, profile: str, timings: dict[str, float]) -> Path:
-    """build/<profile>/index.html: links to the executed notebooks and the figures."""
+    """build/<profile>/index.html, the landing page: title, introduction, the headline
+    numbers (generated), every figure with its caption and a link to its notebook's HTML,
+    the tables, links to every notebook and to README."""
     from precog.pipeline import figures_dir
 
     figs = figures_dir(load_profile(profile))
     rel = Path(os.path.relpath(figs, build))
+    readme = Path(os.path.relpath(paths.ROOT / "README.md", build))
     items = "\n".join(
-        f'<li><a href="{n}.html">{n}</a>' + (f" — ran in {timings[n]} s" if n in timings else "") + "</li>"
+        f'<li><a href="{n}.html">{html.escape(_caption(paths.NOTEBOOKS / f"{n}.ipynb"))}</a>'
+        + (f" — ran in {timings[n]} s" if n in timings else "") + "</li>"
         for n in ORDER
     )
-    images = "\n".join(
-        f'<figure><img src="{rel / p.name}" width="720"><figcaption>{html.escape(p.stem)}</figcaption></figure>'
-        for p in sorted(figs.glob("*.png"))
-    )
+    figures = []
+    place = {n: i for i, n in enumerate(ORDER)}
+    for p in sorted(figs.glob("*.png"), key=lambda p: (place.get(FIGURE_OF.get(p.stem, p.stem), len(ORDER)), p.stem)):
+        notebook = FIGURE_OF.get(p.stem, p.stem)
+        caption = _caption(paths.NOTEBOOKS / f"{notebook}.ipynb") if (paths.NOTEBOOKS / f"{notebook}.ipynb").is_file() else p.stem
+        figures.append(f'<figure><img src="{rel / p.name}" alt="{html.escape(caption, quote=True)}">'
+                       f'<figcaption>{html.escape(caption)} — <a href="{notebook}.html">notebook</a></figcaption></figure>')
+    tables = "".join(_table(c) for c in sorted(figs.glob("tab*.csv")))
+    style = ("body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;padding:0 1em;line-height:1.5}"
+             "img{max-width:100%}figure{margin:2em 0}figcaption{font-size:90%;color:#444}"
+             "table{border-collapse:collapse;font-size:85%}td,th{padding:2px 8px;border-bottom:1px solid #ddd}")
     page = (
-        f"<!doctype html><meta charset='utf-8'><title>PreCog — {profile} profile</title>"
-        f"<h1>PreCog compendium — {profile} profile</h1><h2>Notebooks</h2><ol>{items}</ol><h2>Figures</h2>{images}\n"
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>PreCog — {profile} profile</title>"
+        f"<style>{style}</style></head><body>"
+        f"<h1>PreCog compendium — {profile} profile</h1>{INTRO}"
+        f"<p>How to rerun, what each part means and where the numbers come from: <a href='{readme}'>README</a>.</p>"
+        f"{_headline(figs)}<h2>Figures</h2>{''.join(figures)}<h2>Tables</h2>{tables}"
+        f"<h2>Notebooks</h2><ol>{items}</ol></body></html>\n"
     )
     path = build / "index.html"
     path.write_text(page)

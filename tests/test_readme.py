@@ -109,10 +109,13 @@ def test_rendered_verdicts_follow_the_numbers(tmp_path):
     assert "Yes: text seen" in texts["above"] and "Not detectably" in texts["across"] and "No, the opposite" in texts["below"]
     assert "+3.0 points (95% CI +1.0 to +5.0)" in texts["above"] and "−3.0 points (95% CI −5.0 to −1.0)" in texts["below"]
     assert "a benefit larger than +4.0 points is excluded" in texts["across"]
-    # the verdict is judged on the numbers as shown: a lower bound that rounds to 0.0 is not "above zero"
+    # the verdict is judged on the numbers as shown: a lower bound that rounds to 0.0 is neither
+    # "above zero" nor plainly "includes zero", and the answer says so
     effects["text_only"].update(ci_low=0.0004, estimate=0.02, ci_high=0.04)
     effects_file.write_text(json.dumps(effects))
-    assert "(95% CI 0.0 to +4.0), an interval that includes zero" in render(tmp_path / "figures")
+    edge = render(tmp_path / "figures")
+    assert "At the edge of detection" in edge and "(95% CI 0.0 to +4.0), an interval with one bound at zero" in edge
+    assert "Its interval reaches down to zero." in edge
     # a positive control that fails makes a null text-only result uninformative, and says so
     effects["positive_control"].update(ci_low=-0.01, estimate=0.02, ci_high=0.05)
     effects_file.write_text(json.dumps(effects))

@@ -12,7 +12,7 @@ from precog import paths
 from precog.reproduce import ORDER
 
 BUILD = paths.BUILD / "smoke"
-FIGURES = [n for n in ORDER if n.startswith("fig") or n in ("00_pretrain_demo_model", "precog_explained")]
+FIGURES = [n for n in ORDER if n.startswith("fig") or n in ("00_pretrain_demo_model", "02_finetune", "precog_explained")]
 TABLES = [n for n in ORDER if n.startswith("tab")]
 
 
@@ -80,3 +80,111 @@ def test_each_injected_example_is_seen_by_exactly_one_model():
     assert (study.loc[study["seen"], "model"] == study.loc[study["seen"], "injected_into"]).all()
     k = len(pipeline.load_profile("smoke").study.model_names)
     assert study.groupby(["task", "id"]).size().eq(k).all()
+
+
+# ---------------------------------------------------------------- what a reader sees (issue 18)
+READINGS = [n for n in ORDER if n not in ("precog_explained",)]
+
+
+@pytest.mark.parametrize("name", ORDER)
+def test_every_notebook_converts_to_html(name):
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_filename(str(BUILD / f"{name}.ipynb"))
+    assert "<html" in body and len(body) > 10_000
+    if name in FIGURES:
+        assert "data:image/png;base64" in body
+
+
+@pytest.mark.parametrize("name", ORDER)
+def test_no_output_is_a_raw_object_or_dict_repr(name):
+    for o in outputs(name):
+        texts = [o.get("text", "")] + ([o["data"]["text/plain"]] if "text/plain" in o.get("data", {}) else [])
+        rich = any(k in o.get("data", {}) for k in ("text/html", "image/png"))
+        for t in texts:
+            t = "".join(t)
+            assert "PosixPath(" not in t and "VBox(" not in t, t[:200]
+            if not rich:
+                assert not t.lstrip().startswith(("{", "[", "(")), t[:200]
+
+
+@pytest.mark.parametrize("name", ORDER)
+def test_the_setup_cell_prints_one_line(name):
+    cells = json.loads((BUILD / f"{name}.ipynb").read_text())["cells"]
+    setup = next(c for c in cells if "notebook.setup(profile)" in "".join(c["source"]))
+    text = "".join("".join(o.get("text", "")) for o in setup["outputs"])
+    assert text.count("\n") == 1 and "notebooks/params/smoke.yaml" in text
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_after_every_figure_comes_a_reading(name):
+    cells = json.loads((BUILD / f"{name}.ipynb").read_text())["cells"]
+    last_image = max(i for i, c in enumerate(cells) for o in c.get("outputs", []) if "image/png" in o.get("data", {}))
+    after = cells[last_image + 1:]
+    assert any(c["cell_type"] == "markdown" for c in after)
+
+
+@pytest.mark.parametrize("name", ORDER)
+def test_every_notebook_ends_with_a_generated_reading(name):
+    cells = json.loads((BUILD / f"{name}.ipynb").read_text())["cells"]
+    headings = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    assert any(h.startswith("### What this run shows") for h in headings)
+    if name in READINGS:
+        assert any(h.startswith("### How to read this") for h in headings)
+    shows = next(i for i, c in enumerate(cells) if "".join(c["source"]).startswith("### What this run shows"))
+    shown = "".join("".join(o.get("data", {}).get("text/markdown", "")) for c in cells[shows + 1:]
+                    for o in c.get("outputs", []))
+    assert len(shown.split()) >= 12, shown
+
+
+def test_png_files_are_200_dpi():
+    from PIL import Image
+
+    from precog.pipeline import figures_dir
+
+    pngs = sorted(figures_dir("smoke").glob("*.png"))
+    assert pngs
+    for p in pngs:
+        assert round(Image.open(p).info["dpi"][0]) == 200, p.name
+
+
+def test_the_landing_page_has_its_parts():
+    """build/smoke/index.html: title, introduction, every figure with a caption and a link to
+    its notebook's HTML, tables, the notebooks, README."""
+    from html.parser import HTMLParser
+
+    from precog.pipeline import figures_dir
+
+    class Page(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tags, self.links, self.images, self.stack, self.captions = [], [], [], [], []
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            self.tags.append(tag)
+            self.stack.append(tag)
+            if tag == "a":
+                self.links.append(a["href"])
+            if tag == "img":
+                self.images.append(a["src"])
+
+        def handle_endtag(self, tag):
+            self.stack.pop()
+
+        def handle_data(self, data):
+            if self.stack and self.stack[-1] == "figcaption" and data.strip():
+                self.captions.append(data.strip())
+
+    page = Page()
+    page.feed((BUILD / "index.html").read_text())
+    assert page.tags.count("h1") == 1 and page.tags.count("p") >= 3 and "table" in page.tags
+    pngs = sorted(figures_dir("smoke").glob("*.png"))
+    assert len(page.images) == len(pngs) == page.tags.count("figcaption") and len(page.captions) == len(pngs)
+    assert all(not c.endswith((".png", "_precog")) for c in page.captions)
+    for src in page.images:
+        assert (BUILD / src).resolve().is_file(), src
+    for link in page.links:
+        assert (BUILD / link).resolve().is_file(), link
+    assert any(link.endswith("README.md") for link in page.links)
+    assert sum(link.endswith(".html") for link in page.links) >= len(ORDER) + len(pngs)
