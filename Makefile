@@ -24,7 +24,7 @@ test: setup data  ## unit tests, every notebook on the smoke profile (reproduce 
 	$(BIN)/precog -q reproduce --profile smoke --force
 	$(BIN)/python -m pytest tests/executed
 	rm -rf build/nbval && $(BIN)/precog -q prepare-notebooks --profile smoke --out build/nbval
-	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider build/nbval
+	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider -n 2 --dist loadfile build/nbval  # a notebook stays on one worker
 
 data: setup  ## fetch the pinned raw data into data/raw (idempotent)
 	$(BIN)/precog fetch

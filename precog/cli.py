@@ -218,6 +218,8 @@ def _add_reproduce(sub) -> None:
     p.add_argument("--profile", default="demo", choices=["smoke", "demo", "paper"])
     p.add_argument("--force", action="store_true", help="re-execute notebooks that are up to date")
     p.add_argument("--concurrent-runs", default=None, help=CONCURRENT_HELP)
+    p.add_argument("--jobs", type=int, default=2,
+                   help="artifact notebooks executed at once after the pipeline notebooks (default 2)")
     p.set_defaults(func=_run_reproduce)
     q = sub.add_parser("prepare-notebooks", help="write notebooks with a profile's parameters injected (for nbval)")
     q.add_argument("--profile", default="smoke", choices=["smoke", "demo", "paper"])
@@ -232,7 +234,7 @@ def _run_reproduce(args) -> None:
 
     if args.concurrent_runs is not None:  # read by the notebooks' kernels (precog.concurrent.resolve_runs)
         os.environ["PRECOG_CONCURRENT_RUNS"] = str(args.concurrent_runs)
-    build = reproduce(args.profile, force=args.force)
+    build = reproduce(args.profile, force=args.force, jobs=args.jobs)
     print(f"done: open {build / 'index.html'}")
 
 

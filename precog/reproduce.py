@@ -184,8 +184,13 @@ def publish(executed: Path, destination: Path) -> None:
     nbformat.write(nb, destination)
 
 
-def reproduce(profile: str = "demo", force: bool = False) -> Path:
-    """Execute every notebook for ``profile``; return the build folder (with index.html)."""
+def reproduce(profile: str = "demo", force: bool = False, jobs: int = 2) -> Path:
+    """Execute every notebook for ``profile``; return the build folder (with index.html).
+
+    The pipeline notebooks run in order; the artifact notebooks, which only read the cache
+    and each write their own files, run ``jobs`` at a time (each in its own kernel)."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
     load_profile(profile)
     build = paths.BUILD / profile
     build.mkdir(parents=True, exist_ok=True)
@@ -198,23 +203,37 @@ def reproduce(profile: str = "demo", force: bool = False) -> Path:
     progress_log.write_text("")
     os.environ[PROGRESS_ENV] = str(progress_log)  # kernels inherit it; echo() copies it to this terminal
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    for i, name in enumerate(ORDER, 1):
+
+    def due(i: int, name: str) -> bool:
         new[name] = stamp(name, profile, {k: new[k] for k in PIPELINE if k in new})
-        published = paths.NOTEBOOKS / f"{name}.ipynb" if profile == "demo" else build / f"{name}.ipynb"
         if not force and old.get(name) == new[name] and (build / f"{name}.ipynb").is_file():
             log.info("[%d/%d] %s: up to date, skipped", i, len(ORDER), name)
-            continue
+            return False
+        return True
+
+    def run(i: int, name: str) -> tuple[int, str, float]:
         log.info("[%d/%d] %s: running", i, len(ORDER), name)
         start = time.perf_counter()
-        with echo(progress_log):
-            executed = run_notebook(name, profile, build)
-        timings[name] = round(time.perf_counter() - start, 1)
-        log.info("[%d/%d] %s: done in %.0f s", i, len(ORDER), name, timings[name])
+        executed = run_notebook(name, profile, build)
+        published = paths.NOTEBOOKS / f"{name}.ipynb" if profile == "demo" else build / f"{name}.ipynb"
         publish(executed, published)
         _to_html(published, build / f"{name}.html")
-        old[name] = new[name]
+        return i, name, time.perf_counter() - start
+
+    def done(i: int, name: str, seconds: float) -> None:
+        timings[name], old[name] = round(seconds, 1), new[name]
+        log.info("[%d/%d] %s: done in %.0f s", i, len(ORDER), name, seconds)
         stamps_file.write_text(json.dumps(old, indent=1, sort_keys=True) + "\n")
         timings_file.write_text(json.dumps(timings, indent=1, sort_keys=True) + "\n")
+
+    with echo(progress_log):
+        for i, name in enumerate(PIPELINE, 1):
+            if due(i, name):
+                done(*run(i, name))
+        todo = [(i, name) for i, name in enumerate(ARTIFACTS, len(PIPELINE) + 1) if due(i, name)]
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            for future in as_completed([pool.submit(run, i, name) for i, name in todo]):
+                done(*future.result())
     write_index(build, profile, timings)
     if profile == "demo":  # README's results section follows the demo's figures
         from precog.report import update_readme
