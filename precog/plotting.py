@@ -288,7 +288,8 @@ def per_model(ax, headline: dict) -> None:
     dict of figures/study_effects.json)."""
     from matplotlib.lines import Line2D
 
-    rows = [("positive control", headline["positive_control"], PALETTE[3]), ("text only", headline["text_only"], PALETTE[0])]
+    rows = [("text+label\n(positive control)", headline["positive_control"], PALETTE[3]),
+            ("text\n(text only)", headline["text_only"], PALETTE[0])]
     for y, (_, d, colour) in enumerate(rows):
         xs = [m["estimate"] for m in d["per_model"]]
         jitter = np.linspace(-0.12, 0.12, len(xs))

@@ -282,13 +282,22 @@ def _headline(figs: Path) -> str:
 
 
 def _table(csv: Path) -> str:
-    """A table of figures/ with its notebook's title as heading and a link to that notebook."""
+    """A table of figures/ as its notebook shows it (rounded, intervals in brackets, none for
+    bins under plotting.MIN_N), with the notebook's title as heading and a link to it."""
     import pandas as pd
+
+    from precog import present
+    from precog.plotting import MIN_N
 
     title = _caption(paths.NOTEBOOKS / f"{csv.stem}.ipynb")
     df = pd.read_csv(csv).drop(columns=["bin", "lo", "hi"], errors="ignore")
+    value = "accuracy" if "accuracy" in df else "estimate"
+    if {"ci_low", "ci_high", value} <= set(df.columns):
+        df = present.with_ci(df, value, min_n=MIN_N if value == "accuracy" and "k" in df else None)
+    if {"model", "task"} <= set(df.columns) and "k" not in df:  # Table 0: models x tasks, as in its notebook
+        df = df.pivot(index="model", columns="task", values=f"{value} [95% CI]").reset_index()
     return (f"<h3>{html.escape(title)} — <a href='{csv.stem}.html'>notebook</a></h3>"
-            + df.round(3).to_html(index=False, na_rep="–", border=0, classes="table"))
+            + df.to_html(index=False, na_rep="–", border=0, classes="table"))
 
 
 def write_index(build: Path, profile: str, timings: dict[str, float]) -> Path:
