@@ -430,8 +430,9 @@ def epoch_accuracy(records: pd.DataFrame) -> pd.DataFrame:
     argmax = gold for a two-class task (every demo task); for more classes it is a lower
     bound. Args: records: one row per (task, model, seed, id) with p_gold_epoch1..E.
     Returns: task, model, epoch, accuracy."""
-    cols = sorted((c for c in records.columns if c.startswith("p_gold_epoch")), key=lambda c: int(c[12:]))
+    prefix = "p_gold_epoch"
+    cols = sorted((c for c in records.columns if c.startswith(prefix)), key=lambda c: int(c.removeprefix(prefix)))
     right = records[["task", "model"]].assign(**{c: records[c] > 0.5 for c in cols})
     long = right.melt(id_vars=["task", "model"], value_vars=cols, var_name="epoch", value_name="accuracy")
-    long["epoch"] = long["epoch"].str[12:].astype(int)
+    long["epoch"] = long["epoch"].str.removeprefix(prefix).astype(int)
     return long.groupby(["task", "model", "epoch"], sort=True)["accuracy"].mean().reset_index()

@@ -46,16 +46,6 @@ class Profile:
         """True when the profile pre-trains its own models (the controlled study runs)."""
         return self.model is None
 
-    def describe(self) -> str:
-        """A few lines stating the parameters (shown by every notebook's setup cell)."""
-        lines = [f"profile {self.name}: model {self.model or 'pre-trained here (controlled study)'}",
-                 f"  tasks {', '.join(self.tasks)}; k {list(self.k)}; seeds {list(self.seeds)}"]
-        for f in ("pretrain", "study", "finetune", "score"):
-            value = getattr(self, f)
-            if value is not None:
-                lines.append(f"  {f}: " + ", ".join(f"{x.name}={getattr(value, x.name)!r}" for x in fields(value)))
-        return "\n".join(lines)
-
 
 def profile_from_dict(values: dict) -> Profile:
     """A :class:`Profile` from a YAML mapping (sections absent or null take their defaults /

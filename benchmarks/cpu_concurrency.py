@@ -1,0 +1,56 @@
+"""Does running fine-tuning runs side by side pay on a CPU? (README, "How long it takes").
+
+Fine-tunes four demo runs (rt-polarity, study model 0, seeds 1000-1003, into a temporary
+folder, so the cache is untouched) once with ``--runs`` runs at a time (one process each,
+the cores shared out) and once one after the other, and writes the wall-clock seconds to
+benchmarks/results/cpu_concurrency.json. Needs the demo models (``make reproduce``).
+
+    .venv/bin/python benchmarks/cpu_concurrency.py [--runs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+OUT = Path(__file__).parent / "results" / "cpu_concurrency.json"
+
+
+def timed(n: int, runs) -> float:
+    """Seconds to fine-tune ``runs``, ``n`` at a time."""
+    from precog.concurrent import run_all
+
+    start = time.perf_counter()
+    run_all(runs, n)
+    return round(time.perf_counter() - start, 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=2, help="runs at once in the concurrent pass (default 2)")
+    args = parser.parse_args()
+    from precog import pipeline
+    from precog.concurrent import Run
+    from precog.profiles import load_profile
+
+    profile = load_profile("demo")
+    model = pipeline.models(profile, cached_only=True)["0"]
+    ids = tuple(pipeline.eval_ids(profile, "rt-polarity"))
+    seconds = {}
+    for n in (args.runs, 1):
+        folder = Path(tempfile.mkdtemp())
+        runs = [Run("rt-polarity", model, 1000 + i, profile.finetune, ids, folder / f"run{i}") for i in range(4)]
+        seconds[n] = timed(n, runs)
+        print(f"{n} at a time: {seconds[n]} s for 4 runs", flush=True)
+    OUT.write_text(json.dumps({"runs": 4, "cpu_count": os.cpu_count(), "processor": platform.processor(),
+                               "seconds_by_runs_at_once": {str(k): v for k, v in seconds.items()},
+                               "speedup": round(seconds[1] / seconds[args.runs], 2)}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
