@@ -176,7 +176,7 @@ def train_clock(folder: Path) -> tuple[float, float]:
 
 def concurrency(folder, config, train_examples: int, levels, work: Path, budget: Budget) -> dict:
     """Fine-tuning throughput (training examples per second, all runs together) for n runs at once."""
-    from precog.concurrent import Run, run_all
+    from precog.finetune import Run, run_all
 
     out: dict[int, dict] = {}
     for n in levels:
@@ -196,8 +196,7 @@ def concurrency(folder, config, train_examples: int, levels, work: Path, budget:
 
 def precision_check(folder, config, train_examples: int, device: str, work: Path, budget: Budget) -> dict:
     """Each fine-tuning precision the device runs, against fp32: examples/s and prediction agreement."""
-    from precog.concurrent import Run, run_all
-    from precog.finetune import load_predictions
+    from precog.finetune import Run, load_predictions, run_all
     from precog.tasks import get_task
 
     wanted = ["fp32", "bf16"] + (["tf32", "fp16"] if device.startswith("cuda") else [])
@@ -225,7 +224,7 @@ def precision_check(folder, config, train_examples: int, device: str, work: Path
 def rehearse(device: str, toy: bool, score_examples: int, train_examples: int, out: Path | None,
              budget: float = 480, demo_model: Path | None = None, levels: tuple[int, ...] = (1, 2, 4, 8)) -> dict:
     """Measure the paper profile's steps on slices and project the totals (see module doc)."""
-    from precog.concurrent import Run, run_all
+    from precog.finetune import Run, run_all
     from precog.profiles import load_profile
     from precog.tasks import get_task
 

@@ -50,7 +50,7 @@ def baseline_records(task_name: str, config: FinetuneConfig, eval_ids: Sequence[
     Returns:
         task, id, label, model (baseline name), correct (0/1 float).
     """
-    from precog.finetune import training_subset
+    from precog.tasks import training_subset
 
     task = get_task(task_name)
     train = task.load(task.train_split).to_pandas()

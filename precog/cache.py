@@ -1,8 +1,16 @@
-"""Content fingerprints and cache keys for expensive results (models, scores, predictions).
+"""Content fingerprints, cache keys and cache entries for expensive results (models, scores,
+fine-tuning runs).
 
 A cache entry lives in ``CACHE/<kind>/<key>/`` where key is a short hash of everything
-that determines the result (configuration, input checksums, seed). An entry counts as
-valid only once its ``done.json`` marker exists, written last.
+that determines the result (configuration, input checksums, seed, code). :func:`cached` is
+the one way an entry is made: it counts as valid only once its ``done.json`` marker exists,
+written last.
+
+The code part of a key (:func:`code_digest`) hashes what the code *computes*: the abstract
+syntax trees of the top-level definitions of the modules a step uses (followed through
+their precog imports), without docstrings, comments, import statements or configuration help texts, and
+without the modules' names. A docstring edit, a comment, or moving a function to another
+module leaves every key unchanged; a change to code a step runs changes that step's key.
 """
 
 from __future__ import annotations
@@ -10,6 +18,10 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -42,18 +54,28 @@ def model_identity(model: str | Path) -> str:
     return path_fingerprint(model) if Path(model).exists() else str(model)
 
 
+# ---------------------------------------------------------------- code identity
+def module_path(module: str) -> Path | None:
+    """The source file of precog module ``module`` ("scoring", "engine.scoring"), or None."""
+    base = paths.PACKAGE.joinpath(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def _precog_imports(path: Path) -> set[str]:
-    """Names of the precog modules that the module at ``path`` imports (``precog.x`` -> ``x``)."""
+    """The precog modules that the module at ``path`` imports, lazily or not ("precog.x.y" -> "x.y")."""
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "precog":
-            if node.module == "precog":
-                names.update(a.name for a in node.names)
-            else:
-                names.add(node.module.split(".")[1])
+            inner = node.module.split(".", 1)[1] if "." in node.module else ""
+            if inner:
+                names.add(inner)
+            names.update(f"{inner}.{a.name}".lstrip(".") for a in node.names)  # `from precog.x import module`
         elif isinstance(node, ast.Import):
-            names.update(a.name.split(".")[1] for a in node.names if a.name.startswith("precog."))
-    return {n for n in names if (paths.PACKAGE / f"{n}.py").is_file()}
+            names.update(a.name.split(".", 1)[1] for a in node.names if a.name.startswith("precog."))
+    return {n for n in names if module_path(n) is not None}
 
 
 @cache
@@ -64,19 +86,53 @@ def module_sources(module: str) -> tuple[Path, ...]:
         name = todo.pop()
         if name not in seen:
             seen.add(name)
-            todo += sorted(_precog_imports(paths.PACKAGE / f"{name}.py"))
-    return tuple(paths.PACKAGE / f"{n}.py" for n in sorted(seen))
+            todo += sorted(_precog_imports(module_path(name)))
+    return tuple(sorted({module_path(n) for n in seen}))
+
+
+class _Strip(ast.NodeTransformer):
+    """Removes what does not compute: docstrings and other bare string statements, imports,
+    and the help texts of configuration fields (``option(default, help)``, ``metadata=``)."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id == "option":
+            node.args = node.args[:1]
+        node.keywords = [k for k in node.keywords if k.arg != "metadata"]
+        return node
+
+    def generic_visit(self, node):
+        super().generic_visit(node)
+        body = getattr(node, "body", None)
+        if isinstance(body, list):
+            kept = [s for s in body if not _inert(s)]
+            node.body = kept or [ast.Pass()]
+        return node
+
+
+def _inert(stmt: ast.stmt) -> bool:
+    bare_string = isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
+    return bare_string or isinstance(stmt, ast.Import | ast.ImportFrom)
+
+
+def definitions(source: str) -> list[str]:
+    """Canonical dumps of a module's top-level statements: no docstrings, comments, imports
+    or line numbers (one string per statement)."""
+    tree = _Strip().visit(ast.parse(source))
+    return [ast.dump(s, annotate_fields=False, include_attributes=False) for s in tree.body if not isinstance(s, ast.Pass)]
 
 
 def code_digest(*modules: str) -> str:
-    """Digest of the source code that computes a result: the named precog modules and their imports.
+    """Digest of the code that computes a result: the set of top-level definitions of the
+    named precog modules and of the precog modules they import (see the module doc).
 
     Part of every cache key, so that a code change recomputes exactly what it affects.
     """
+    found = {d for m in modules for f in module_sources(m) for d in definitions(f.read_text())}
     h = hashlib.sha256()
-    for f in sorted({f for m in modules for f in module_sources(m)}):
-        h.update(f.name.encode())
-        h.update(f.read_bytes())
+    for d in sorted(found):
+        h.update(d.encode())
+        h.update(b"\0")
     return h.hexdigest()[:16]
 
 
@@ -86,6 +142,7 @@ def key_of(obj: object, length: int = 16) -> str:
     return hashlib.sha256(blob).hexdigest()[:length]
 
 
+# ---------------------------------------------------------------- entries
 def entry(kind: str, key: str) -> Path:
     """Folder of cache entry ``kind/key`` (not created)."""
     return paths.CACHE / kind / key
@@ -96,6 +153,41 @@ def is_done(folder: Path) -> bool:
     return (folder / "done.json").is_file()
 
 
-def mark_done(folder: Path, info: dict) -> None:
-    """Write the completion marker of a cache entry (last step of producing it)."""
-    (folder / "done.json").write_text(json.dumps(info, sort_keys=True, indent=1, default=str) + "\n")
+@dataclass
+class Entry:
+    """A cache entry being looked up or made: ``folder``, and ``done`` (already complete)."""
+
+    folder: Path
+    done: bool
+
+
+@contextmanager
+def cached(kind: str, key: str, resume: bool = False) -> Iterator[Entry]:
+    """The one way a cache entry is made.
+
+    Yields an :class:`Entry`. If ``entry.done``, the result is there: read it, write
+    nothing. Otherwise the body writes the result into ``entry.folder`` (created empty, or
+    kept as it is with ``resume=True``, for work that resumes from partial files), and the
+    ``done.json`` marker is written when the body finishes without an error::
+
+        with cache.cached("pretrain", key) as e:
+            if not e.done:
+                train_and_save(e.folder)
+        return e.folder
+    """
+    with making(entry(kind, key), resume) as e:
+        yield e
+
+
+@contextmanager
+def making(folder: Path, resume: bool = False) -> Iterator[Entry]:
+    """:func:`cached` for an entry at an explicit ``folder`` (a run folder chosen by the caller)."""
+    folder = Path(folder)
+    if is_done(folder):
+        yield Entry(folder, True)
+        return
+    if not resume:
+        shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    yield Entry(folder, False)
+    (folder / "done.json").write_text(json.dumps({"key": folder.name}, indent=1) + "\n")

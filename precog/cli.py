@@ -112,22 +112,11 @@ def _boolean(text: str) -> bool:
     return text.lower() in ("true", "1", "yes")
 
 
-def _field_help(cls) -> dict[str, str]:
-    """'name: text' lines of a dataclass docstring."""
-    out = {}
-    for line in (cls.__doc__ or "").splitlines():
-        name, sep, text = line.strip().partition(": ")
-        if sep and name.isidentifier():
-            out[name] = text
-    return out
-
-
 def add_config_flags(parser, cls, prefix: str = "") -> None:
     """One ``--flag`` per field of config dataclass ``cls`` (type and help from the field);
     dict-valued fields are left to the profile files."""
     from dataclasses import MISSING, fields
 
-    docs = _field_help(cls)
     for f in fields(cls):
         kind = _field_type(str(f.type))
         if kind is None:
@@ -135,7 +124,7 @@ def add_config_flags(parser, cls, prefix: str = "") -> None:
         default = f.default if f.default is not MISSING else None
         parser.add_argument(f"--{prefix}{f.name.replace('_', '-')}", dest=f"{prefix}{f.name}".replace("-", "_"),
                             type=kind, default=None, metavar=str(f.type).split(" ")[0].upper(),
-                            help=f"{docs.get(f.name, '')} (profile value; default {default!r})".strip())
+                            help=f"{f.metadata.get('help', '')} (profile value; default {default!r})".strip())
 
 
 def overrides(args, cls, prefix: str = "") -> dict:
@@ -196,9 +185,9 @@ def _run_finetune(args) -> None:
     from pathlib import Path
 
     from precog import cache
-    from precog.concurrent import Run, resolve_runs, run_all
+    from precog.concurrent import resolve_runs
     from precog.configs import FinetuneConfig
-    from precog.finetune import load_predictions, run_key
+    from precog.finetune import Run, load_predictions, run_all, run_key
     from precog.profiles import load_profile
     from precog.tasks import get_task
 

@@ -16,6 +16,11 @@ PRECISIONS = ("fp32", "tf32", "bf16", "fp16")
 OPTIMIZERS = ("adamw_torch_fused", "adamw_torch")
 
 
+def option(default, help: str):
+    """A dataclass field with a default and a help text (the CLI's flags are made from them)."""
+    return field(default=default, metadata={"help": help})
+
+
 def build(cls, values: dict | None):
     """``cls(**values)`` with one clear line for an unknown key."""
     values = dict(values or {})
@@ -32,87 +37,53 @@ class PretrainConfig:
 
     Defaults are the demo profile's values.
 
-    vocab_size: WordPiece vocabulary size (the tasks' label words are always whole tokens).
-    layers: transformer layers.
-    hidden: hidden size (also the PPMI-SVD embedding dimension).
-    heads: attention heads.
-    intermediate: feed-forward size.
-    max_length: tokens per pre-training sequence.
-    batch_size: sequences per optimisation step.
-    learning_rate: peak (then constant) learning rate.
-    warmup_steps: linear warm-up of the base model.
-    steps: optimisation steps of the base model.
-    mlm_probability: share of tokens masked (80/10/10).
-    embeddings: "ppmi-svd" (fixed token embeddings from corpus co-occurrence) or "random".
-    svd_window: co-occurrence window of the PPMI-SVD embeddings, in tokens.
-    chunk_words: words per chunk (two chunks make a sequence).
-    pair_share: share of sequences fed as two segments.
-    next_sentence: next-sentence objective written as a masked word ('next' / 'random').
-    wiki_articles: pre-training Wikipedia articles to use (None: all).
-    reviews: movie reviews to use (None: all of them).
-    news: include the news corpus.
-    plots: include the pre-training half of the film plot summaries (the other half gives
-        the subjectivity task its objective sentences and is never pre-training text).
-    task_train_text: include the text (never the labels) of rt-polarity's training split.
-    heldout_chunks: held-out Wikipedia passages for the quality check.
-    seed: seed of the corpus order, masking and initialisation.
+    Each field's help text is in its metadata (``precog <step> --help`` shows it).
     """
 
-    vocab_size: int = 8000
-    layers: int = 4
-    hidden: int = 128
-    heads: int = 2
-    intermediate: int = 512
-    max_length: int = 64
-    batch_size: int = 32
-    learning_rate: float = 1e-3
-    warmup_steps: int = 200
-    steps: int = 2000
-    mlm_probability: float = 0.25
-    embeddings: str = "ppmi-svd"
-    svd_window: int = 4
-    chunk_words: int = 20
-    pair_share: float = 0.5
-    next_sentence: bool = True
-    wiki_articles: int | None = None  # None: every pre-training article; the smoke profile takes a few
-    reviews: int | None = None  # likewise for the pre-training reviews
-    news: bool = True
-    plots: bool = True
-    task_train_text: bool = True
-    heldout_chunks: int = 300
-    seed: int = 0
+    vocab_size: int = option(8000, "WordPiece vocabulary size (the tasks' label words are always whole tokens).")
+    layers: int = option(4, "transformer layers.")
+    hidden: int = option(128, "hidden size (also the PPMI-SVD embedding dimension).")
+    heads: int = option(2, "attention heads.")
+    intermediate: int = option(512, "feed-forward size.")
+    max_length: int = option(64, "tokens per pre-training sequence.")
+    batch_size: int = option(32, "sequences per optimisation step.")
+    learning_rate: float = option(1e-3, "peak (then constant) learning rate.")
+    warmup_steps: int = option(200, "linear warm-up of the base model.")
+    steps: int = option(2000, "optimisation steps of the base model.")
+    mlm_probability: float = option(0.25, "share of tokens masked (80/10/10).")
+    embeddings: str = option("ppmi-svd", "\"ppmi-svd\" (fixed token embeddings from corpus co-occurrence) or \"random\".")
+    svd_window: int = option(4, "co-occurrence window of the PPMI-SVD embeddings, in tokens.")
+    chunk_words: int = option(20, "words per chunk (two chunks make a sequence).")
+    pair_share: float = option(0.5, "share of sequences fed as two segments.")
+    next_sentence: bool = option(True, "next-sentence objective written as a masked word ('next' / 'random').")
+    wiki_articles: int | None = option(None, "pre-training Wikipedia articles to use (None: all).")
+    reviews: int | None = option(None, "movie reviews to use (None: all of them).")
+    news: bool = option(True, "include the news corpus.")
+    plots: bool = option(True, "include the pre-training half of the film plot summaries (the other half gives the subjectivity task its objective sentences and is never pre-training text).")
+    task_train_text: bool = option(True, "include the text (never the labels) of rt-polarity's training split.")
+    heldout_chunks: int = option(100, "held-out Wikipedia passages for the quality check.")
+    seed: int = option(0, "seed of the corpus order, masking and initialisation.")
 
     @classmethod
     def from_dict(cls, values: dict) -> PretrainConfig:
         return build(cls, values)
 
 
-
 @dataclass(frozen=True)
 class StudyConfig:
     """How many evaluation examples of each task go to each arm and dose, and to how many models.
 
-    never: examples per task in no corpus (dose 0).
-    injected: arm -> {dose (copies in a model's corpus): examples per task, all models
-        together (a multiple of ``models``: each model is given 1/models of every cell)}.
-    models: K, the continuation models of the crossover; each example of an injected cell
-        is seen by exactly one of them and unseen by the other K - 1.
-    passes: passes over each model's continued-training corpus (exposures = dose x passes).
-    base_share: base-corpus sequences mixed into that corpus, per injected copy.
-    seed: the seed of the choice of study examples (the base model's corpus excludes them).
-    replicate: redraws the assignment of the chosen examples to arms and models and the
-        continuation seeds; the base model (and the set of study examples) stays the same.
+    Each field's help text is in its metadata (``precog <step> --help`` shows it).
     """
 
-    never: int = 200
-    injected: dict[str, dict[int, int]] = field(
-        default_factory=lambda: {"text": {128: 360}, "text+label": {128: 112}}
-    )
-    models: int = 8
-    passes: int = 1
-    base_share: float = 0.5
-    seed: int = 0
-    replicate: int = 0
+    never: int = option(200, "examples per task in no corpus (dose 0).")
+    injected: dict[str, dict[int, int]] = field(default_factory=lambda: {"text": {128: 360}, "text+label": {128: 112}},
+                                            metadata={"help": "arm -> {dose (copies in a model's corpus): examples per task, all models together (a multiple of ``models``: each model is given 1/models of every cell)}."})
+    models: int = option(8, "K, the continuation models of the crossover; each example of an injected cell is seen by exactly one of them and unseen by the other K - 1.")
+    passes: int = option(1, "passes over each model's continued-training corpus (exposures = dose x passes).")
+    base_share: float = option(0.5, "base-corpus sequences mixed into that corpus, per injected copy.")
+    seed: int = option(0, "the seed of the choice of study examples (the base model's corpus excludes them).")
+    replicate: int = option(0, "redraws the assignment of the chosen examples to arms and models and the continuation seeds; the base model (and the set of study examples) stays the same.")
 
     @property
     def model_names(self) -> tuple[str, ...]:
@@ -164,28 +135,23 @@ class StudyConfig:
         return build(cls, values)
 
 
-
 @dataclass(frozen=True)
 class FinetuneConfig:
     """Fine-tuning recipe; defaults are the demo profile's.
 
-    head: "prompt" (label words read by the masked-LM head) or "cls" (a new classifier).
-    train_examples: a seeded subset of the training split of this size (None: all of it).
-    precision: "fp32" (exact), "tf32" (fp32 with TF32 matrix products; Ampere or newer GPU),
-        "bf16" or "fp16" (mixed-precision autocast; fp16 needs a GPU). Changes results slightly.
-    optimizer: "adamw_torch_fused" (one fused kernel per step; Trainer's own default with torch >= 2.8) or "adamw_torch".
+    Each field's help text is in its metadata (``precog <step> --help`` shows it).
     """
 
-    head: str = "prompt"
+    head: str = option("prompt", "\"prompt\" (label words read by the masked-LM head) or \"cls\" (a new classifier).")
     max_length: int = 64
     batch_size: int = 32
     learning_rate: float = 1e-4
     epochs: int = 10
     warmup_ratio: float = 0.1
     weight_decay: float = 0.01
-    train_examples: int | None = 500
-    precision: str = "fp32"
-    optimizer: str = "adamw_torch_fused"
+    train_examples: int | None = option(500, "a seeded subset of the training split of this size (None: all of it).")
+    precision: str = option("fp32", "\"fp32\" (exact), \"tf32\" (fp32 with TF32 matrix products; Ampere or newer GPU), \"bf16\" or \"fp16\" (mixed-precision autocast; fp16 needs a GPU). Changes results slightly.")
+    optimizer: str = option("adamw_torch_fused", "\"adamw_torch_fused\" (one fused kernel per step; Trainer's own default with torch >= 2.8) or \"adamw_torch\".")
 
     @classmethod
     def from_dict(cls, values: dict) -> FinetuneConfig:
@@ -203,20 +169,16 @@ class FinetuneConfig:
             raise PrecogError(f"finetune.optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
 
 
-
 @dataclass(frozen=True)
 class ScoreConfig:
     """How PreCog is computed.
 
-    unit: "token" (every WordPiece scored) or "word" (a word is recovered when all of its
-        pieces are; see :mod:`precog.scoring`).
-    batch_tokens: padded tokens per forward pass (memory, not results).
-    dtype: "auto" (fp32 on CPU, fp16 on CUDA), "fp32", "fp16" or "bf16".
+    Each field's help text is in its metadata (``precog <step> --help`` shows it).
     """
 
-    unit: str = "token"
-    batch_tokens: int = 8192
-    dtype: str = "auto"
+    unit: str = option("token", "\"token\" (every WordPiece scored) or \"word\" (a word is recovered when all of its pieces are; see :mod:`precog.scoring`).")
+    batch_tokens: int = option(8192, "padded tokens per forward pass (memory, not results).")
+    dtype: str = option("auto", "\"auto\" (fp32 on CPU, fp16 on CUDA), \"fp32\", \"fp16\" or \"bf16\".")
 
     @classmethod
     def from_dict(cls, values: dict) -> ScoreConfig:

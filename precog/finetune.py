@@ -28,10 +28,9 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import shutil
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -52,12 +51,12 @@ from transformers import (
 from transformers.utils import logging as hf_logging
 
 from precog import cache
+from precog.concurrent import side_by_side
 from precog.configs import FinetuneConfig
 from precog.errors import PrecogError
-from precog.models import HiddenGather, load_tokenizer
+from precog.models import gather_hidden, load_tokenizer
 from precog.progress import quiet
-from precog.study import check_label_words
-from precog.tasks import SEED, Task, get_task
+from precog.tasks import Task, check_label_words, get_task, training_subset
 
 log = logging.getLogger("precog")
 
@@ -74,14 +73,6 @@ def task_metrics(task: Task, labels: np.ndarray, predictions: np.ndarray) -> dic
     if task.metric == "f1":
         out["f1"] = float(f1_score(labels, predictions))
     return out
-
-
-def training_subset(n_rows: int, n: int | None) -> list[int]:
-    """Row indices of the fine-tuning subset: the first ``n`` of a fixed seeded shuffle
-    (the same for every model and seed, so comparisons are on the same examples)."""
-    order = list(range(n_rows))
-    random.Random(SEED).shuffle(order)
-    return sorted(order[:n]) if n is not None else order
 
 
 def append_mask(enc: dict, mask_id: int) -> dict:
@@ -129,18 +120,16 @@ class PromptTrainer(Trainer):
         labels = inputs.pop("labels")
         ids = inputs["input_ids"]
         slot = ids.shape[1] - 1 - (ids.flip(1) == self.mask_id).int().argmax(1)  # last mask of each row
-        hook = HiddenGather(model)
-        hook.index = torch.arange(len(ids), device=ids.device) * ids.shape[1] + slot
-        try:
+        with gather_hidden(model) as hook:
+            hook.index = torch.arange(len(ids), device=ids.device) * ids.shape[1] + slot
             logits = model(**inputs).logits[0][:, self.label_ids.to(ids.device)]
-        finally:
-            hook.remove()
         loss = F.cross_entropy(logits.float(), labels)
         return (loss, {"logits": logits}) if return_outputs else loss
 
 
 class _EpochProbs(TrainerCallback):
-    """Writes p(gold) of every evaluation example after each epoch's evaluation."""
+    """Writes p(gold) of every evaluation example after each epoch's evaluation, and the
+    latest epoch's class probabilities (the final record is the last epoch's)."""
 
     def __init__(self, folder: Path, holder: dict):
         self.folder, self.holder = folder, holder
@@ -148,6 +137,7 @@ class _EpochProbs(TrainerCallback):
     def on_evaluate(self, args, state, control, **kwargs):
         epoch = int(round(state.epoch))
         np.save(self.folder / f"p_gold_epoch{epoch}.npy", self.holder["p_gold"])
+        np.save(self.folder / "probs_last_epoch.npy", self.holder["probs"])  # written before the epoch's checkpoint
 
 
 def run_key(task: Task, model: str, seed: int, config: FinetuneConfig, eval_ids: Sequence[int] | None = None) -> str:
@@ -219,16 +209,25 @@ def finetune(
     config.validate(task)
     model = str(model)
     folder = Path(folder) if folder else cache.entry("finetune", run_key(task, model, seed, config, eval_ids))
-    if cache.is_done(folder):
-        log.info("fine-tuning %s seed %d from cache: %s", task.name, seed, folder)
-        return folder
+    if config.head == "prompt" and not cache.is_done(folder):  # before any folder is made
+        check_label_words({task.name: task}, load_tokenizer(model))
+    with cache.making(folder, resume=True) as e:
+        if e.done:
+            log.info("fine-tuning %s seed %d from cache: %s", task.name, seed, folder)
+        else:
+            _fine_tune(task, model, seed, config, eval_ids, folder, progress, callbacks)
+    return folder
+
+
+def _fine_tune(task: Task, model: str, seed: int, config: FinetuneConfig, eval_ids: Sequence[int] | None,
+               folder: Path, progress: bool, callbacks: tuple[TrainerCallback, ...]) -> None:
+    """The body of :func:`finetune`: train, evaluate after every epoch, write the record."""
     tokenizer = load_tokenizer(model)
-    if config.head == "prompt":
-        check_label_words({task.name: task}, tokenizer)
-    folder.mkdir(parents=True, exist_ok=True)
     n_train = task.load(task.train_split).num_rows
     _, train = encode_split(task, task.train_split, tokenizer, config, rows=training_subset(n_train, config.train_examples))
     eval_raw, evaluation = encode_split(task, task.eval_split, tokenizer, config, ids=eval_ids)
+    order = np.argsort([len(ids) for ids in evaluation["input_ids"]], kind="stable")  # less padding
+    evaluation = evaluation.select(order)
     set_seed(seed)  # a new classifier head is drawn from the global generator
     clf = load_classifier(model, task, config)
     holder: dict = {}
@@ -236,7 +235,7 @@ def finetune(
     def compute_metrics(pred):
         probs = softmax(np.asarray(pred.predictions, dtype=np.float64), axis=1)
         gold = pred.label_ids
-        holder["p_gold"] = probs[np.arange(len(gold)), gold]
+        holder["p_gold"], holder["probs"] = probs[np.arange(len(gold)), gold], probs
         return task_metrics(task, gold, probs.argmax(1))
 
     args = TrainingArguments(
@@ -281,15 +280,15 @@ def finetune(
     if resume:
         log.info("resuming %s seed %d from its last checkpoint", task.name, seed)
     trainer.train(resume_from_checkpoint=True if resume else None)
-    out = trainer.predict(evaluation)
-    probs = softmax(np.asarray(out.predictions, dtype=np.float64), axis=1)
+    unsort = np.argsort(order)  # evaluation ran shortest first; records are in the split's order
+    probs = np.load(folder / "probs_last_epoch.npy")[unsort]  # the final model's evaluation (no second pass)
     gold = np.asarray(eval_raw["label"])
     record = pd.DataFrame({"id": eval_raw["id"], "label": gold, "prediction": probs.argmax(1)})
     record["correct"] = record["label"] == record["prediction"]
     record["p_gold"] = probs[np.arange(len(gold)), gold]
     record["p_pred"] = probs.max(axis=1)
     for e in range(1, config.epochs + 1):
-        record[f"p_gold_epoch{e}"] = np.load(folder / f"p_gold_epoch{e}.npy")
+        record[f"p_gold_epoch{e}"] = np.load(folder / f"p_gold_epoch{e}.npy")[unsort]
     record.to_parquet(folder / "predictions.parquet", index=False)
     metrics = {
         "task": task.name,
@@ -303,10 +302,8 @@ def finetune(
     }
     (folder / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
     shutil.rmtree(folder / "checkpoints", ignore_errors=True)
-    for f in folder.glob("p_gold_epoch*.npy"):
+    for f in [*folder.glob("p_gold_epoch*.npy"), folder / "probs_last_epoch.npy"]:
         f.unlink()
-    cache.mark_done(folder, {"key": folder.name})
-    return folder
 
 
 def load_predictions(folder: Path) -> pd.DataFrame:
@@ -314,3 +311,56 @@ def load_predictions(folder: Path) -> pd.DataFrame:
     meta = json.loads((Path(folder) / "metrics.json").read_text())
     df = pd.read_parquet(Path(folder) / "predictions.parquet")
     return df.assign(task=meta["task"], seed=meta["seed"], model=meta["model"])
+
+
+# ---------------------------------------------------------------- many runs
+@dataclass(frozen=True)
+class Run:
+    """One fine-tuning run, as :func:`precog.finetune.finetune` takes it."""
+
+    task: str
+    model: str
+    seed: int
+    config: FinetuneConfig
+    eval_ids: tuple[int, ...] | None
+    folder: Path
+    clock: bool = False  # write the wall-clock start and end of training to folder/clock.json (benchmarks)
+
+
+def _wall_clock(folder: Path):
+    """A Trainer callback that writes training's wall-clock start and end (epoch seconds) to folder/clock.json."""
+    import time
+
+    from transformers import TrainerCallback
+
+    class WallClock(TrainerCallback):
+        def on_train_begin(self, args, state, control, **kwargs):
+            self.start = time.time()
+
+        def on_train_end(self, args, state, control, **kwargs):
+            import torch
+
+            if torch.cuda.is_available():
+                torch.cuda.synchronize()
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "clock.json").write_text(json.dumps({"start": self.start, "end": time.time()}))
+
+    return WallClock()
+
+
+def finetune_run(run: Run, progress: bool = False) -> str:
+    """Fine-tune one :class:`Run`; its folder."""
+    callbacks = (_wall_clock(run.folder),) if run.clock else ()
+    return str(finetune(run.task, run.model, run.seed, run.config, eval_ids=run.eval_ids, folder=run.folder,
+                        progress=progress, callbacks=callbacks))
+
+
+def run_all(runs: Sequence[Run], n: int = 1, progress: bool = False, on_start=None, on_done=None) -> list[Path]:
+    """Fine-tune every run, ``n`` at a time (:func:`side_by_side`); their folders, in the order
+    of ``runs``. ``progress``: each run's loss bar when they run one at a time.
+    ``on_start(i, run)`` / ``on_done(i, run)`` as in :func:`side_by_side`."""
+    runs = list(runs)
+    jobs = [{"run": r, "progress": progress and n <= 1} for r in runs]
+    started = (lambda i: on_start(i, runs[i])) if on_start else None
+    done = (lambda i: on_done(i, runs[i])) if on_done else None
+    return [Path(p) for p in side_by_side(finetune_run, jobs, n, started, done)]

@@ -7,6 +7,8 @@ downstream sees the same objects whichever way they came in.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -156,3 +158,14 @@ class HiddenGather:
 
     def remove(self) -> None:
         self.handle.remove()
+
+
+@contextmanager
+def gather_hidden(model) -> Iterator[HiddenGather]:
+    """A :class:`HiddenGather` on ``model`` for the duration of a ``with`` block (removed on exit,
+    errors included). Set the yielded hook's ``index`` before each forward pass."""
+    hook = HiddenGather(model)
+    try:
+        yield hook
+    finally:
+        hook.remove()

@@ -56,7 +56,9 @@ def models(profile: Profile | str, cached_only: bool = False, progress: bool = T
     args = (profile.pretrain, profile.study, profile.tasks)
     if cached_only and not cache.is_done(cache.entry("pretrain", pretrain.base_key(*args))):
         raise _missing("the demo models", "00_pretrain_demo_model")
-    out = {m: str(pretrain.study_model(*args, which=m, progress=progress)) for m in profile.study.model_names}
+    from precog.concurrent import resolve_runs
+
+    out = {m: str(f) for m, f in pretrain.study_models(*args, runs=resolve_runs(None), progress=progress).items()}
     out[RANDOM] = str(pretrain.random_model(*args, progress=progress))
     return out
 
@@ -108,14 +110,15 @@ def eval_frame(profile: Profile | str, task: str) -> pd.DataFrame:
 def scores(profile: Profile | str, cached_only: bool = False, progress: bool = True) -> pd.DataFrame:
     """PreCog scores of every evaluation example under every pre-trained model.
 
+    Jobs not yet in the cache run side by side (:func:`precog.concurrent.side_by_side`).
     Returns one row per (task, id, model): task, id, label, model, text field(s), n_tokens,
     n_scored, n_unk, truncated, precog@k..., pll, mean_logprob, min20_logprob, minkpp20.
     """
-    from precog.scoring import score_to_file
+    from precog.concurrent import resolve_runs, side_by_side
 
     profile = load_profile(profile)
     folders = models(profile, cached_only, progress)
-    frames = []
+    outputs, todo = {}, []
     for name in pretrained_names(profile):
         for task in profile.tasks:
             key = cache.key_of(
@@ -128,27 +131,37 @@ def scores(profile: Profile | str, cached_only: bool = False, progress: bool = T
                     "code": cache.code_digest("scoring"),
                 }
             )
-            out = cache.entry("scores", key) / f"{task}.parquet"
-            if not out.is_file():
+            outputs[name, task] = cache.entry("scores", key) / f"{task}.parquet"
+            if not cache.is_done(outputs[name, task].parent):
                 if cached_only:
                     raise _missing(f"PreCog scores of {task} under model {name}", "01_score")
-                t = get_task(task)
-                score_to_file(
-                    eval_frame(profile, task),
-                    folders[name],
-                    out,
-                    text_field=t.text_fields[0],
-                    text_pair_field=t.text_fields[1] if len(t.text_fields) > 1 else None,
-                    k=profile.k,
-                    unit=profile.score.unit,
-                    batch_tokens=profile.score.batch_tokens,
-                    dtype=profile.score.dtype,
-                    progress=progress,
-                )
-            frames.append(pd.read_parquet(out).assign(task=task, model=name))
+                todo.append({"frame": eval_frame(profile, task), "model": folders[name], "task": task, "key": key,
+                             "k": profile.k, "score": profile.score})
+    if todo:
+        n = resolve_runs(None)
+
+        def started(i: int) -> None:
+            if progress:
+                job = todo[i]
+                say(f"scoring {job['task']} under model {Path(job['model']).name} ({i + 1} of {len(todo)})")
+
+        side_by_side(_score_job, [dict(job, progress=progress and n <= 1) for job in todo], n, on_start=started)
+    frames = [pd.read_parquet(out).assign(task=task, model=name) for (name, task), out in outputs.items()]
     df = pd.concat(frames, ignore_index=True)
     first = ["task", "id", "label", "model"]
     return df[first + [c for c in df.columns if c not in first]]
+
+
+def _score_job(frame: pd.DataFrame, model: str, task: str, key: str, k, score, progress: bool) -> None:
+    """One cached scoring job of :func:`scores` (resumes from its finished chunks)."""
+    from precog.scoring import score_to_file
+
+    t = get_task(task)
+    with cache.cached("scores", key, resume=True) as e:
+        if not e.done:
+            score_to_file(frame, model, e.folder / f"{task}.parquet", text_field=t.text_fields[0],
+                          text_pair_field=t.text_fields[1] if len(t.text_fields) > 1 else None, k=k, unit=score.unit,
+                          batch_tokens=score.batch_tokens, dtype=score.dtype, progress=progress)
 
 
 def predictions(profile: Profile | str, cached_only: bool = False, progress: bool = True,
@@ -161,8 +174,8 @@ def predictions(profile: Profile | str, cached_only: bool = False, progress: boo
     ``$PRECOG_CONCURRENT_RUNS``, else by free GPU memory, one on CPU; see
     :mod:`precog.concurrent`); each gives what it gives alone.
     """
-    from precog.concurrent import Run, resolve_runs, run_all
-    from precog.finetune import load_predictions, run_key
+    from precog.concurrent import resolve_runs
+    from precog.finetune import Run, load_predictions, run_all, run_key
 
     profile = load_profile(profile)
     folders = models(profile, cached_only, progress)

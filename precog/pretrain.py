@@ -54,8 +54,8 @@ from precog.cooccurrence import ppmi_svd
 from precog.data import SOURCES
 from precog.errors import PrecogError
 from precog.progress import quiet
-from precog.study import check_label_words, fingerprints, injected_passages, manifest, study_texts
-from precog.tasks import DEMO, NEXT_WORDS, Task, plot_partition, wiki_partition
+from precog.study import fingerprints, injected_passages, manifest, study_texts
+from precog.tasks import DEMO, NEXT_WORDS, Task, check_label_words, plot_partition, wiki_partition
 from precog.wordpiece import count_words, train_vocab
 
 log = logging.getLogger("precog")
@@ -223,7 +223,7 @@ def train_mlm(model, tokenizer, dataset: list[dict], config: PretrainConfig, fol
 
 def save_model(model, tokenizer, folder: Path, info: dict, members: pd.DataFrame | None, config: PretrainConfig) -> None:
     """save_pretrained (dropout 0.1 in the saved config, for fine-tuning), tokenizer, manifest
-    (study models), pretrain.json, quality.json; then the cache marker."""
+    (study models), pretrain.json, quality.json."""
     model.config.hidden_dropout_prob = model.config.attention_probs_dropout_prob = 0.1
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
@@ -231,7 +231,6 @@ def save_model(model, tokenizer, folder: Path, info: dict, members: pd.DataFrame
         members.to_csv(folder / "manifest.csv", index=False)
     (folder / "pretrain.json").write_text(json.dumps(info, indent=1) + "\n")
     (folder / "quality.json").write_text(json.dumps(heldout_quality(folder, config), indent=1) + "\n")
-    cache.mark_done(folder, {"key": folder.name})
 
 
 def heldout_quality(folder: Path, config: PretrainConfig) -> dict:
@@ -292,15 +291,17 @@ def _tasks(names: tuple[str, ...]) -> dict[str, Task]:
 
 
 def base_model(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ...], progress: bool = True) -> Path:
-    """Train (or load from the cache) the base model (no example injected)."""
+    """Train (or load from the cache) the base model (no example injected), on every CPU core."""
     study = shared_design(study)
-    folder = cache.entry("pretrain", base_key(config, study, tasks))
-    if cache.is_done(folder):
-        return folder
-    study.validate()
+    with cache.cached("pretrain", base_key(config, study, tasks)) as e:
+        if not e.done:
+            study.validate()
+            _train_base(config, study, tasks, e.folder, progress)
+    return e.folder
+
+
+def _train_base(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ...], folder: Path, progress: bool) -> None:
     registry = _tasks(tasks)
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
     start = time.perf_counter()
     sequences = clean_base_sequences(config, study, tasks)
     slot_words = [w for t in registry.values() for w in t.label_words] + list(NEXT_WORDS if config.next_sentence else ())
@@ -325,7 +326,6 @@ def base_model(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ...
     }
     save_model(model, tokenizer, folder, info, None, config)
     log.info("base model trained in %.0f s: %s", info["train_seconds"], folder)
-    return folder
 
 
 def continuation_seed(config: PretrainConfig, study: StudyConfig, which: str) -> int:
@@ -333,61 +333,98 @@ def continuation_seed(config: PretrainConfig, study: StudyConfig, which: str) ->
     return int(cache.key_of({"seed": config.seed, "replicate": study.replicate, "model": which}, 8), 16)
 
 
+def study_key(base: Path, study: StudyConfig, which: str) -> str:
+    """Cache key of study model ``which``: its base model, its name and the whole design."""
+    return cache.key_of({"base": Path(base).name, "model": which, "study": asdict(study)})
+
+
+def study_models(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ...], names: tuple[str, ...] | None = None,
+                 runs: int = 1, progress: bool = True) -> dict[str, Path]:
+    """Study models ``names`` (default: all of ``study.model_names``), trained (those not in
+    the cache) ``runs`` at a time (:func:`precog.concurrent.side_by_side`, one CPU thread
+    each); name -> folder.
+
+    Each is the base model trained on its injected copies plus ``base_share`` base
+    sequences per copy, for ``study.passes`` passes.
+    """
+    from precog.concurrent import side_by_side
+    from precog.progress import say
+
+    names = study.model_names if names is None else tuple(names)
+    unknown = [w for w in names if w not in study.model_names]
+    if unknown:
+        raise PrecogError(f"study model(s) {unknown} are not among {study.model_names}")
+    base = base_model(config, study, tasks, progress)
+    folders = {w: cache.entry("pretrain", study_key(base, study, w)) for w in names}
+    todo = [w for w in names if not cache.is_done(folders[w])]
+    if todo:
+        registry = _tasks(tasks)
+        members = manifest(registry, study)
+        pool = clean_base_sequences(config, shared_design(study), tasks)
+        jobs = []
+        for which in todo:
+            injected = injected_passages(registry, members, which)
+            rng = random.Random(f"{study.seed}:{study.replicate}:{which}")
+            extra = rng.sample(pool, min(len(pool), round(study.base_share * len(injected))))
+            jobs.append({"config": config, "study": study, "which": which, "base": str(base), "injected": injected,
+                         "extra": extra, "members": members, "progress": progress and runs <= 1})
+        at_once = f" ({runs} at a time)" if runs > 1 and len(todo) > 1 else ""
+
+        def started(i: int) -> None:
+            if progress:
+                say(f"pre-training study model {todo[i]} ({i + 1} of {len(todo)} to train{at_once})")
+
+        side_by_side(train_study_model, jobs, runs, on_start=started)
+    return folders
+
+
 def study_model(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ...], which: str,
                 progress: bool = True) -> Path:
-    """Study model ``which`` (one of ``study.model_names``): the base model trained on its
-    injected copies plus base sequences, for ``study.passes`` passes."""
-    if which not in study.model_names:
-        raise PrecogError(f"study model '{which}' is not one of {study.model_names}")
-    base = base_model(config, study, tasks, progress)
-    folder = cache.entry("pretrain", cache.key_of({"base": base.name, "model": which, "study": asdict(study)}))
-    if cache.is_done(folder):
-        return folder
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    start = time.perf_counter()
-    registry = _tasks(tasks)
-    members = manifest(registry, study)
-    tokenizer = BertTokenizer.from_pretrained(base)
-    injected = injected_passages(registry, members, which)
-    pool = clean_base_sequences(config, shared_design(study), tasks)
-    rng = random.Random(f"{study.seed}:{study.replicate}:{which}")
-    extra = rng.sample(pool, min(len(pool), round(study.base_share * len(injected))))
-    sequences = injected + extra
-    model = BertForMaskedLM.from_pretrained(base)
-    model.config.hidden_dropout_prob = model.config.attention_probs_dropout_prob = 0.0
-    model = BertForMaskedLM.from_pretrained(base, config=model.config)
-    model.bert.embeddings.word_embeddings.weight.requires_grad_(config.embeddings != "ppmi-svd")
-    steps = study.passes * -(-len(sequences) // config.batch_size)
-    curve = train_mlm(model, tokenizer, encode(tokenizer, sequences, config.max_length), config, folder,
-                      f"pre-training study model {which} of {study.models} (injected copies)", progress, steps=steps,
-                      seed=continuation_seed(config, study, which))
-    info = {
-        "phase": f"model {which}",
-        "base": base.name,
-        "replicate": study.replicate,
-        "injected_sequences": len(injected),
-        "base_sequences": len(extra),
-        "passes": study.passes,
-        "train_seconds": round(time.perf_counter() - start, 1),
-        "loss_curve": curve,
-    }
-    save_model(model, tokenizer, folder, info, members, config)
-    log.info("model %s trained in %.0f s: %s", which, info["train_seconds"], folder)
-    return folder
+    """Study model ``which`` alone (see :func:`study_models`)."""
+    return study_models(config, study, tasks, (which,), progress=progress)[which]
+
+
+def train_study_model(config: PretrainConfig, study: StudyConfig, which: str, base: str, injected: list[Sequence_],
+                      extra: list[Sequence_], members: pd.DataFrame, progress: bool = False) -> str:
+    """Continue base model ``base`` on ``injected`` + ``extra`` sequences into study model
+    ``which`` (cached; a job of :func:`study_models`); its folder."""
+    base = Path(base)
+    with cache.cached("pretrain", study_key(base, study, which)) as e:
+        if not e.done:
+            start = time.perf_counter()
+            tokenizer = BertTokenizer.from_pretrained(base)
+            model = BertForMaskedLM.from_pretrained(base)
+            model.config.hidden_dropout_prob = model.config.attention_probs_dropout_prob = 0.0
+            model = BertForMaskedLM.from_pretrained(base, config=model.config)
+            model.bert.embeddings.word_embeddings.weight.requires_grad_(config.embeddings != "ppmi-svd")
+            sequences = injected + extra
+            steps = study.passes * -(-len(sequences) // config.batch_size)
+            curve = train_mlm(model, tokenizer, encode(tokenizer, sequences, config.max_length), config, e.folder,
+                              f"pre-training study model {which} of {study.models} (injected copies)", progress,
+                              steps=steps, seed=continuation_seed(config, study, which))
+            info = {
+                "phase": f"model {which}",
+                "base": base.name,
+                "replicate": study.replicate,
+                "injected_sequences": len(injected),
+                "base_sequences": len(extra),
+                "passes": study.passes,
+                "train_seconds": round(time.perf_counter() - start, 1),
+                "loss_curve": curve,
+            }
+            save_model(model, tokenizer, e.folder, info, members, config)
+            log.info("model %s trained in %.0f s: %s", which, info["train_seconds"], e.folder)
+    return str(e.folder)
 
 
 def random_model(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ...], progress: bool = True) -> Path:
     """The control: the same architecture and tokenizer, random weights (no pre-training)."""
     base = base_model(config, study, tasks, progress)
-    folder = cache.entry("pretrain", cache.key_of({"base": base.name, "model": "random"}))
-    if cache.is_done(folder):
-        return folder
-    folder.mkdir(parents=True, exist_ok=True)
-    tokenizer = BertTokenizer.from_pretrained(base)
-    model = new_model(config, tokenizer, None)
-    model.config.hidden_dropout_prob = model.config.attention_probs_dropout_prob = 0.1
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    cache.mark_done(folder, {"key": folder.name})
-    return folder
+    with cache.cached("pretrain", cache.key_of({"base": base.name, "model": "random"})) as e:
+        if not e.done:
+            tokenizer = BertTokenizer.from_pretrained(base)
+            model = new_model(config, tokenizer, None)
+            model.config.hidden_dropout_prob = model.config.attention_probs_dropout_prob = 0.1
+            model.save_pretrained(e.folder)
+            tokenizer.save_pretrained(e.folder)
+    return e.folder

@@ -45,7 +45,7 @@ import torch
 from precog.cache import model_identity
 from precog.errors import PrecogError
 from precog.jobs import dist_state, finish, run_chunked
-from precog.models import HiddenGather, ModelSpec, load_masked_lm, max_input_length
+from precog.models import ModelSpec, gather_hidden, load_masked_lm, max_input_length
 from precog.progress import bar as tqdm
 from precog.tables import table_format, write_table
 
@@ -280,8 +280,7 @@ def _unit_stats(model, tokenizer, encoded: Sequence[Encoded], batch_tokens: int,
     logp, mu, var = (np.zeros(n_units) for _ in range(3))
     if n_units == 0:
         return {"rank": rank, "logp": logp, "z": logp.copy()}
-    hook = HiddenGather(model)
-    try:
+    with gather_hidden(model) as hook:
         for members in plan_batches([len(encoded[e].input_ids) for e, _ in copies], batch_tokens):
             batch = build_batch(encoded, copies, members, tokenizer, model.device)
             hook.index = batch.flat
@@ -293,8 +292,6 @@ def _unit_stats(model, tokenizer, encoded: Sequence[Encoded], batch_tokens: int,
             np.add.at(mu, batch.owner, stats["mu"])
             np.add.at(var, batch.owner, stats["var"])
             bar.update(len(members))
-    finally:
-        hook.remove()
     z = (logp - mu) / np.sqrt(np.maximum(var, 1e-30))
     return {"rank": rank, "logp": logp, "z": z}
 
@@ -529,13 +526,9 @@ def explain(
     if not copies:
         return pd.DataFrame(columns=["position", "token", "rank", "logp", "top"])
     batch = build_batch([ex], copies, list(range(len(copies))), tok, mdl.device)
-    hook = HiddenGather(mdl)
-    hook.index = batch.flat
-    try:
-        with torch.inference_mode():
-            logits = mdl(**batch.inputs).logits[0]
-    finally:
-        hook.remove()
+    with gather_hidden(mdl) as hook, torch.inference_mode():
+        hook.index = batch.flat
+        logits = mdl(**batch.inputs).logits[0]
     stats = position_stats(logits, batch.true)
     guesses = logits.topk(top, dim=1).indices.cpu().tolist()
     positions = [ex.units[u][0] for _, u in copies]

@@ -196,17 +196,6 @@ def read_manifest(path) -> pd.DataFrame:
     return pd.read_csv(path, dtype={"model": str, "source": str})
 
 
-def check_label_words(tasks: dict[str, Task], tokenizer) -> None:
-    """Every label word of every task must be one token of ``tokenizer`` (one clear line otherwise)."""
-    for name, task in sorted(tasks.items()):
-        if len(task.label_words) != task.num_labels:
-            raise PrecogError(f"task {name} needs one label word per label {task.label_names}, has {task.label_words}")
-        for w in task.label_words:
-            pieces = tokenizer.tokenize(w)
-            if len(pieces) != 1 or tokenizer.convert_tokens_to_ids(pieces[0]) == tokenizer.unk_token_id:
-                raise PrecogError(f"label word '{w}' of task {name} is not a single token of the vocabulary ({pieces})")
-
-
 def segments(task: Task, row, arm: str) -> tuple[str, str | None, str | None]:
     """The passage injected for one example: (segment A, segment B or None, slot word or None).
 

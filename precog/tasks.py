@@ -349,3 +349,22 @@ def get_task(name: str) -> Task:
     if name in GLUE:
         return _glue_task(name)
     raise PrecogError(f"unknown task '{name}'; known: {', '.join(task_names())} (or register a file with file_task)")
+
+
+def check_label_words(tasks: dict[str, Task], tokenizer) -> None:
+    """Every label word of every task must be one token of ``tokenizer`` (one clear line otherwise)."""
+    for name, task in sorted(tasks.items()):
+        if len(task.label_words) != task.num_labels:
+            raise PrecogError(f"task {name} needs one label word per label {task.label_names}, has {task.label_words}")
+        for w in task.label_words:
+            pieces = tokenizer.tokenize(w)
+            if len(pieces) != 1 or tokenizer.convert_tokens_to_ids(pieces[0]) == tokenizer.unk_token_id:
+                raise PrecogError(f"label word '{w}' of task {name} is not a single token of the vocabulary ({pieces})")
+
+
+def training_subset(n_rows: int, n: int | None) -> list[int]:
+    """Row indices of the fine-tuning subset: the first ``n`` of a fixed seeded shuffle
+    (the same for every model and seed, so comparisons are on the same examples)."""
+    order = list(range(n_rows))
+    random.Random(SEED).shuffle(order)
+    return sorted(order[:n]) if n is not None else order

@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# unit tests run jobs one after the other, in this process (tests/test_concurrent.py runs them side by side;
+# `precog reproduce --profile smoke` in `make test` uses the default)
+os.environ.setdefault("PRECOG_CONCURRENT_RUNS", "1")
 sys.path.insert(0, str(Path(__file__).parent))
 
 from tiny import ARCHS, save_tiny  # noqa: E402

@@ -22,16 +22,66 @@ def package_copy(tmp_path, monkeypatch):
     cache.module_sources.cache_clear()
 
 
+def _edit(path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1))
+    cache.module_sources.cache_clear()
+
+
 def test_digest_follows_the_imports_of_a_module(package_copy):
     scoring, finetune = cache.code_digest("scoring"), cache.code_digest("finetune")
     assert package_copy / "models.py" in cache.module_sources("scoring")
     assert package_copy / "baselines.py" not in cache.module_sources("finetune")
-    (package_copy / "baselines.py").write_text((package_copy / "baselines.py").read_text() + "\n# edited\n")
-    cache.module_sources.cache_clear()
+    _edit(package_copy / "baselines.py", "def ", "def _added_helper():\n    return 1\n\n\ndef ")
     assert (cache.code_digest("scoring"), cache.code_digest("finetune")) == (scoring, finetune)
-    (package_copy / "models.py").write_text((package_copy / "models.py").read_text() + "\n# edited\n")
-    cache.module_sources.cache_clear()
+    _edit(package_copy / "models.py", "capped at 512.\"\"\"", "capped at 512.\"\"\"\n    _ = 0")
     assert cache.code_digest("scoring") != scoring and cache.code_digest("finetune") != finetune
+
+
+def test_docstrings_comments_and_moves_leave_every_key_unchanged(package_copy):
+    modules = ("pretrain", "scoring", "finetune")
+    before = [cache.code_digest(m) for m in modules]
+    _edit(package_copy / "models.py", "Load a fast tokenizer", "Load (docstring edited) a fast tokenizer")
+    _edit(package_copy / "pretrain.py", "    rng = random.Random(config.seed)\n",
+          "    # a new comment\n    rng = random.Random(config.seed)  # and another\n")
+    _edit(package_copy / "cache.py", '"""Short stable hash', '"""A short, stable hash')
+    _edit(package_copy / "configs.py", '"attention heads."', '"attention heads (help edited)."')
+    assert [cache.code_digest(m) for m in modules] == before
+    # moving a function to another module of the same step (its users import it from there) changes nothing
+    tasks = (package_copy / "tasks.py").read_text()
+    moved = tasks[tasks.index("def training_subset"):]
+    (package_copy / "tasks.py").write_text(tasks[: tasks.index("def training_subset")])
+    _edit(package_copy / "finetune.py", "def append_mask", moved.rstrip() + "\n\n\ndef append_mask")
+    _edit(package_copy / "finetune.py", ", training_subset\n", "\n")
+    assert cache.code_digest("finetune") == before[2]
+    # a change to code that a step runs changes that step's key
+    _edit(package_copy / "finetune.py", "random.Random(SEED).shuffle(order)", "random.Random(SEED + 1).shuffle(order)")
+    assert cache.code_digest("finetune") != before[2]
+
+
+def test_definitions_ignore_layout_but_not_code():
+    one = 'def f(x):\n    """Doc."""\n    # note\n    import os\n    return x + 1\n'
+    two = "def f(x):\n\n    return x + 1  # other note\n"
+    assert cache.definitions(one) == cache.definitions(two)
+    assert cache.definitions(one) != cache.definitions(one.replace("x + 1", "x + 2"))
+
+
+def test_cached_marks_an_entry_done_only_when_its_body_finishes(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "CACHE", tmp_path)
+    with pytest.raises(RuntimeError), cache.cached("demo", "k1") as e:
+        assert not e.done
+        (e.folder / "part.txt").write_text("half")
+        raise RuntimeError("interrupted")
+    assert not cache.is_done(e.folder)
+    with cache.cached("demo", "k1", resume=True) as again:  # resume keeps the partial file
+        assert not again.done and (again.folder / "part.txt").is_file()
+        (again.folder / "result.txt").write_text("whole")
+    assert cache.is_done(again.folder)
+    with cache.cached("demo", "k1") as third:
+        assert third.done  # a finished entry is read, not rebuilt
+    with cache.cached("demo", "k2") as fresh:
+        assert list(fresh.folder.iterdir()) == []
 
 
 def test_scores_recompute_after_a_code_change_and_not_otherwise(tiny_models, tmp_path, monkeypatch):

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from test_finetune import CONFIG, keyword_rows
 
-from precog.concurrent import Run, resolve_runs, run_all
+from precog.concurrent import MAX_RUNS, cores, resolve_runs
 from precog.errors import PrecogError
-from precog.finetune import load_predictions
+from precog.finetune import Run, load_predictions, run_all
 
 
 @pytest.fixture()
@@ -45,7 +45,7 @@ def test_concurrent_runs_setting(monkeypatch):
     monkeypatch.setenv("PRECOG_CONCURRENT_RUNS", "2")
     assert resolve_runs("auto") == 2
     monkeypatch.setenv("PRECOG_CONCURRENT_RUNS", "auto")
-    assert resolve_runs(None) == 1  # CPU: runs share the cores, so one at a time
+    assert resolve_runs(None) == min(MAX_RUNS, cores())  # CPU: one single-threaded job per core
     for bad in ("0", "many"):
         with pytest.raises(PrecogError, match="concurrent runs"):
             resolve_runs(bad)

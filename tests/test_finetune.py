@@ -126,7 +126,7 @@ def test_prompt_head_refuses_label_words_outside_the_vocabulary(tasks, tiny_mode
 
 
 def test_training_subset_is_fixed_and_shared():
-    from precog.finetune import training_subset
+    from precog.tasks import training_subset
 
     a, b = training_subset(1000, 100), training_subset(1000, 100)
     assert a == b and len(set(a)) == 100 and a == sorted(a) and max(a) < 1000

@@ -161,8 +161,7 @@ def test_bad_designs_fail_with_one_line_before_training(change, message, tmp_pat
 
 
 def test_label_word_that_is_not_one_token_is_refused(tmp_path, monkeypatch):
-    from precog.study import check_label_words
-    from precog.tasks import Task
+    from precog.tasks import Task, check_label_words
 
     monkeypatch.setattr(paths, "CACHE", tmp_path)
     odd = replace(DEMO["rt-polarity"], label_words=("negative", "xqzxqz"))
