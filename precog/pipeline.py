@@ -16,6 +16,7 @@ Model names used throughout (column ``model`` of scores and fine-tuning records)
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict
 from pathlib import Path
 
@@ -42,6 +43,14 @@ def figures_dir(profile: Profile | str) -> Path:
     return folder
 
 
+def concurrent_runs(profile: Profile) -> int:
+    """Jobs at once for ``profile``: ``$PRECOG_CONCURRENT_RUNS`` (``--concurrent-runs``) if
+    set, else the profile's ``concurrent_runs`` (see :func:`precog.concurrent.resolve_runs`)."""
+    from precog.concurrent import ENV, resolve_runs
+
+    return resolve_runs(os.environ.get(ENV) or profile.concurrent_runs)
+
+
 def _missing(what: str, notebook: str) -> PrecogError:
     return PrecogError(f"{what} is not in the cache yet; run notebooks/{notebook}.ipynb first (or `precog reproduce`)")
 
@@ -56,9 +65,7 @@ def models(profile: Profile | str, cached_only: bool = False, progress: bool = T
     args = (profile.pretrain, profile.study, profile.tasks)
     if cached_only and not cache.is_done(cache.entry("pretrain", pretrain.base_key(*args))):
         raise _missing("the demo models", "00_pretrain_demo_model")
-    from precog.concurrent import resolve_runs
-
-    out = {m: str(f) for m, f in pretrain.study_models(*args, runs=resolve_runs(None), progress=progress).items()}
+    out = {m: str(f) for m, f in pretrain.study_models(*args, runs=concurrent_runs(profile), progress=progress).items()}
     out[RANDOM] = str(pretrain.random_model(*args, progress=progress))
     return out
 
@@ -114,7 +121,7 @@ def scores(profile: Profile | str, cached_only: bool = False, progress: bool = T
     Returns one row per (task, id, model): task, id, label, model, text field(s), n_tokens,
     n_scored, n_unk, truncated, precog@k..., pll, mean_logprob, min20_logprob, minkpp20.
     """
-    from precog.concurrent import resolve_runs, side_by_side
+    from precog.concurrent import side_by_side
 
     profile = load_profile(profile)
     folders = models(profile, cached_only, progress)
@@ -138,7 +145,7 @@ def scores(profile: Profile | str, cached_only: bool = False, progress: bool = T
                 todo.append({"frame": eval_frame(profile, task), "model": folders[name], "task": task, "key": key,
                              "k": profile.k, "score": profile.score})
     if todo:
-        n = resolve_runs(None)
+        n = concurrent_runs(profile)
 
         def started(i: int) -> None:
             if progress:
@@ -165,14 +172,13 @@ def _score_job(frame: pd.DataFrame, model: str, task: str, key: str, k, score, p
 
 
 def predictions(profile: Profile | str, cached_only: bool = False, progress: bool = True,
-                concurrent_runs: int | str | None = None) -> pd.DataFrame:
+                at_once: int | str | None = None) -> pd.DataFrame:
     """Per-example fine-tuning records: one row per (model, task, seed, id).
 
     Every model of :func:`models` is fine-tuned with the profile's recipe and training
     examples, with the seeds of :func:`finetune_seeds`, and evaluated on the same examples.
-    Runs not yet in the cache are made ``concurrent_runs`` at a time (default:
-    ``$PRECOG_CONCURRENT_RUNS``, else by free GPU memory, one on CPU; see
-    :mod:`precog.concurrent`); each gives what it gives alone.
+    Runs not yet in the cache are made ``at_once`` at a time (default:
+    :func:`concurrent_runs`; see :mod:`precog.concurrent`); each gives what it gives alone.
     """
     from precog.concurrent import resolve_runs
     from precog.finetune import Run, load_predictions, run_all, run_key
@@ -192,7 +198,7 @@ def predictions(profile: Profile | str, cached_only: bool = False, progress: boo
         (name, task, seed), _ = todo[0]
         raise _missing(f"fine-tuning {task} seed {seed} of model {name}", "02_finetune")
     if todo:
-        n = resolve_runs(concurrent_runs)
+        n = resolve_runs(at_once) if at_once is not None else concurrent_runs(profile)
 
         def started(i: int, run: Run) -> None:
             (name, task, seed), _ = todo[i]

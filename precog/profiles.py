@@ -29,6 +29,10 @@ class Profile:
     tasks: registered task names (``precog tasks``).
     k: the k of each PreCog@k.
     seeds: fine-tuning seeds.
+    concurrent_runs: jobs (study models, scoring, fine-tuning runs) at once, or "auto" (one
+        per CPU core; by GPU memory on CUDA); ``--concurrent-runs`` and
+        ``$PRECOG_CONCURRENT_RUNS`` override it. The smoke profile's jobs take seconds, less
+        than starting a process, so it runs them one at a time.
     """
 
     name: str
@@ -40,6 +44,7 @@ class Profile:
     study: StudyConfig | None
     finetune: FinetuneConfig
     score: ScoreConfig
+    concurrent_runs: int | str = "auto"
 
     @property
     def controlled(self) -> bool:
@@ -66,6 +71,7 @@ def profile_from_dict(values: dict) -> Profile:
         study=StudyConfig.from_dict(values.get("study") or {}) if own else None,
         finetune=FinetuneConfig.from_dict(values.get("finetune") or {}),
         score=ScoreConfig.from_dict(values.get("score") or {}),
+        concurrent_runs=values.get("concurrent_runs", "auto"),
     )
 
 
