@@ -2,7 +2,7 @@
 
 Fine-tunes four demo runs (rt-polarity, study model 0, seeds 1000-1003, into a temporary
 folder, so the cache is untouched) once the default way, ``--runs`` at a time with one
-thread each (:func:`precog.finetune.run_all`), and once one after the other on every core
+thread each (:func:`precog.engine.finetune.run_all`), and once one after the other on every core
 (how a run used the CPU before), and writes the wall-clock seconds to
 benchmarks/results/cpu_concurrency.json. Needs the demo models (``make reproduce``).
 
@@ -28,7 +28,7 @@ def timed(n: int, runs) -> float:
     import torch
 
     from precog.concurrent import cores
-    from precog.finetune import finetune_run, run_all
+    from precog.engine.finetune import finetune_run, run_all
 
     start = time.perf_counter()
     if n > 1:
@@ -44,9 +44,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=2, help="runs at once in the concurrent pass (default 2)")
     args = parser.parse_args()
-    from precog import pipeline
-    from precog.finetune import Run
-    from precog.profiles import load_profile
+    from precog.compendium import pipeline
+    from precog.compendium.profiles import load_profile
+    from precog.engine.finetune import Run
 
     profile = load_profile("demo")
     model = pipeline.models(profile, cached_only=True)["0"]

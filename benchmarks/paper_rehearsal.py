@@ -9,8 +9,8 @@ code path on bounded slices and projects the totals for every task, split and se
 2. fidelity of each low-precision dtype against fp32: per scored token, does hit@1 agree
    (on the bert-base-shaped model, and on the demo model, whose weights are trained, over
    the sentences of this repository's README files);
-3. per task, ``precog.scoring.score`` on some validation examples (the profile's dtype) and
-   ``precog.finetune.finetune`` on a training slice: projected minutes and hours;
+3. per task, ``precog.engine.scoring.score`` on some validation examples (the profile's dtype) and
+   ``precog.engine.finetune.finetune`` on a training slice: projected minutes and hours;
 4. fine-tuning throughput with 1, 2, 4, 8 concurrent runs (``precog.concurrent.run_all``);
 5. fine-tuning precision options (tf32, bf16 autocast) against fp32: speed and per-example
    prediction agreement.
@@ -79,7 +79,7 @@ def lengths(task: str, n: int, seed: int) -> np.ndarray:
 
 def write_task(root: Path, task: str, scale: float, vocab: int, seed: int) -> None:
     """Parquet files of every split of ``task`` in the hub's layout (fields, labels, idx)."""
-    from precog.tasks import GLUE
+    from precog.data.tasks import GLUE
 
     fields, labels = GLUE[task][0], GLUE[task][1]
     train, evals = SIZES[task]
@@ -120,7 +120,7 @@ def readme_sentences(limit: int) -> list[str]:
 
 def dtypes_for(device: str) -> list[str]:
     """The scoring dtypes ``device`` can run (fp16 needs CUDA)."""
-    from precog.models import resolve_dtype
+    from precog.engine.models import resolve_dtype
 
     out = []
     for dtype in ("fp32", "fp16", "bf16"):
@@ -139,8 +139,9 @@ def synced(device: str) -> None:
 
 def scoring_rate(texts, pairs, folder, device: str, dtype: str, batch_tokens: int) -> dict:
     """Token-forwards (one masked copy through the encoder) per second for ``dtype``."""
-    from precog.models import load_masked_lm
-    from precog.scoring import encode_all, score
+    from precog.engine.encoding import encode_all
+    from precog.engine.models import load_masked_lm
+    from precog.engine.scoring import score
 
     lm = load_masked_lm(folder, device, dtype)
     score(texts[:2], lm, text_pairs=None if pairs is None else pairs[:2], k=(1,), progress=False)  # warm-up
@@ -155,7 +156,7 @@ def scoring_rate(texts, pairs, folder, device: str, dtype: str, batch_tokens: in
 
 def hit1_agreement(texts, folder, device: str, dtypes: list[str]) -> dict:
     """Per scored token, the share whose hit@1 under each dtype equals fp32's (and ranks)."""
-    from precog.scoring import score_units
+    from precog.engine.scoring import score_units
 
     exact = score_units(texts, str(folder), device=device, dtype="fp32", progress=False)
     out = {"scored_tokens": len(exact), "hit1_share_fp32": float((exact["rank"] == 1).mean())}
@@ -176,7 +177,7 @@ def train_clock(folder: Path) -> tuple[float, float]:
 
 def concurrency(folder, config, train_examples: int, levels, work: Path, budget: Budget) -> dict:
     """Fine-tuning throughput (training examples per second, all runs together) for n runs at once."""
-    from precog.finetune import Run, run_all
+    from precog.engine.finetune import Run, run_all
 
     out: dict[int, dict] = {}
     for n in levels:
@@ -196,8 +197,8 @@ def concurrency(folder, config, train_examples: int, levels, work: Path, budget:
 
 def precision_check(folder, config, train_examples: int, device: str, work: Path, budget: Budget) -> dict:
     """Each fine-tuning precision the device runs, against fp32: examples/s and prediction agreement."""
-    from precog.finetune import Run, load_predictions, run_all
-    from precog.tasks import get_task
+    from precog.data.tasks import get_task
+    from precog.engine.finetune import Run, load_predictions, run_all
 
     wanted = ["fp32", "bf16"] + (["tf32", "fp16"] if device.startswith("cuda") else [])
     ids = tuple(range(min(256, get_task("sst2").load("validation").num_rows)))  # agreement on these examples
@@ -224,9 +225,9 @@ def precision_check(folder, config, train_examples: int, device: str, work: Path
 def rehearse(device: str, toy: bool, score_examples: int, train_examples: int, out: Path | None,
              budget: float = 480, demo_model: Path | None = None, levels: tuple[int, ...] = (1, 2, 4, 8)) -> dict:
     """Measure the paper profile's steps on slices and project the totals (see module doc)."""
-    from precog.finetune import Run, run_all
-    from precog.profiles import load_profile
-    from precog.tasks import get_task
+    from precog.compendium.profiles import load_profile
+    from precog.data.tasks import get_task
+    from precog.engine.finetune import Run, run_all
 
     clock = Budget(budget)
     paper = load_profile("paper")
@@ -311,7 +312,7 @@ def rehearse(device: str, toy: bool, score_examples: int, train_examples: int, o
 def default_demo_model() -> Path | None:
     """The demo's first study model if it is in the cache (carry data/cache to a GPU machine), else None."""
     try:
-        from precog import pipeline
+        from precog.compendium import pipeline
 
         return Path(pipeline.models("demo", cached_only=True, progress=False)["0"])
     except Exception:  # noqa: BLE001 (absent: the step is skipped and says why)

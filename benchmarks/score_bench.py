@@ -28,7 +28,8 @@ import numpy as np
 import torch
 from transformers import BertConfig, BertForMaskedLM, BertTokenizer
 
-from precog.scoring import build_batch, encode_all, masked_copies, plan_batches, position_stats, unit_stats
+from precog.engine.encoding import build_batch, encode_all, masked_copies, plan_batches
+from precog.engine.scoring import position_stats, unit_stats
 
 OUT = Path(__file__).parent / "results" / "score_bench.json"
 

@@ -9,8 +9,9 @@ written last.
 The code part of a key (:func:`code_digest`) hashes what the code *computes*: the abstract
 syntax trees of the top-level definitions of the modules a step uses (followed through
 their precog imports), without docstrings, comments, import statements or configuration help texts, and
-without the modules' names. A docstring edit, a comment, or moving a function to another
-module leaves every key unchanged; a change to code a step runs changes that step's key.
+without the modules' names, and without this module (how keys are made is not what a
+step computes). A docstring edit, a comment, or moving a function to another module leaves
+every key unchanged; a change to code a step runs changes that step's key.
 """
 
 from __future__ import annotations
@@ -56,7 +57,9 @@ def model_identity(model: str | Path) -> str:
 
 # ---------------------------------------------------------------- code identity
 def module_path(module: str) -> Path | None:
-    """The source file of precog module ``module`` ("scoring", "engine.scoring"), or None."""
+    """The source file of precog module ``module`` ("cache", "engine.scoring", or with its
+    "precog." prefix), or None."""
+    module = module.removeprefix("precog.")
     base = paths.PACKAGE.joinpath(*module.split("."))
     for candidate in (base.with_suffix(".py"), base / "__init__.py"):
         if candidate.is_file():
@@ -78,16 +81,26 @@ def _precog_imports(path: Path) -> set[str]:
     return {n for n in names if module_path(n) is not None}
 
 
+def package_modules() -> list[str]:
+    """Every module of the package, as names for :func:`code_digest` ("cache", "engine.scoring")."""
+    files = sorted(p.relative_to(paths.PACKAGE).with_suffix("") for p in paths.PACKAGE.rglob("*.py"))
+    return [".".join(f.parts).removesuffix(".__init__") for f in files if f.parts != ("__init__",)]
+
+
+MACHINERY = ("cache",)  # how keys are made, not what a step computes: left out of every digest
+
+
 @cache
 def module_sources(module: str) -> tuple[Path, ...]:
-    """Source files of precog module ``module`` and of every precog module it imports, transitively."""
-    todo, seen = [module], set()
+    """Source files of precog module ``module`` and of every precog module it imports,
+    transitively (the digest machinery, :data:`MACHINERY`, left out)."""
+    todo, seen = [module.removeprefix("precog.")], set()
     while todo:
         name = todo.pop()
         if name not in seen:
             seen.add(name)
             todo += sorted(_precog_imports(module_path(name)))
-    return tuple(sorted({module_path(n) for n in seen}))
+    return tuple(sorted({module_path(n) for n in seen if n not in MACHINERY}))
 
 
 class _Strip(ast.NodeTransformer):

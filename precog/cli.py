@@ -9,11 +9,17 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import typing
 
+from precog.compendium.profiles import PROFILES, default
 from precog.errors import PrecogError
+
+CONTROLLED = tuple(p for p in PROFILES if p != "paper")  # the profiles that pre-train their own models
 
 
 def _add_score(sub) -> None:
+    from precog.configs import PRECOG_K, ScoreConfig
+
     p = sub.add_parser("score", help="PreCog scores of every row of a table or registered task split")
     p.add_argument("--model", required=True, help="hub id (e.g. bert-base-uncased) or folder of a masked LM")
     src = p.add_mutually_exclusive_group(required=True)
@@ -22,19 +28,16 @@ def _add_score(sub) -> None:
     p.add_argument("--split", help="split of --task (default: its evaluation split)")
     p.add_argument("--text-field", help="column holding the text (default with --task: the task's)")
     p.add_argument("--text-pair-field", help="column holding the second segment of pair inputs")
-    p.add_argument("--k", type=int, nargs="+", default=[1, 50], help="the k of each precog@k (default: 1 50)")
-    p.add_argument("--unit", choices=["token", "word"], default="token")
-    p.add_argument("--batch-tokens", type=int, default=8192, help="padded tokens per forward pass (memory)")
+    p.add_argument("--k", type=int, nargs="+", default=list(PRECOG_K), help=f"the k of each precog@k (default: {PRECOG_K})")
+    add_config_flags(p, ScoreConfig, from_profile=False)
     p.add_argument("--chunk-rows", type=int, default=256, help="rows per resumable chunk")
     p.add_argument("--device", default=None, help="torch device (default: CUDA if available, else CPU)")
-    p.add_argument("--dtype", default="auto", choices=["auto", "fp32", "fp16", "bf16"],
-                   help="weights' precision: auto = fp32 on CPU (exact), fp16 on CUDA")
     p.add_argument("--out", required=True, help="output .jsonl, .csv or .parquet")
     p.set_defaults(func=_run_score)
 
 
 def _run_score(args) -> None:
-    from precog.scoring import score_to_file
+    from precog.engine.scoring import score_to_file
     from precog.tables import read_table, table_format
 
     table_format(args.out)
@@ -43,7 +46,7 @@ def _run_score(args) -> None:
             raise PrecogError("--input needs --text-field (and --text-pair-field for pair inputs)")
         df, text_field, pair_field = read_table(args.input), args.text_field, args.text_pair_field
     else:
-        from precog.tasks import get_task
+        from precog.data.tasks import get_task
 
         task = get_task(args.task)
         df = task.load(args.split).to_pandas()
@@ -72,7 +75,7 @@ def _add_fetch(sub) -> None:
 
 
 def _run_fetch(args) -> None:
-    from precog.data import fetch_all
+    from precog.data.sources import fetch_all
 
     for path in fetch_all():
         print(f"ok  {path}")
@@ -84,7 +87,7 @@ def _add_tasks(sub) -> None:
 
 
 def _run_tasks(args) -> None:
-    from precog.tasks import get_task, task_names
+    from precog.data.tasks import get_task, task_names
 
     for name in task_names():
         t = get_task(name)
@@ -95,15 +98,16 @@ def _run_tasks(args) -> None:
         )
 
 
-def _field_type(annotation: str):
-    """argparse type for a dataclass field annotation (a string under postponed evaluation)."""
-    base = annotation.replace(" | None", "")
-    convert = {"int": int, "float": float, "str": str, "bool": _boolean}.get(base)
-    if convert is None:
+def _converter(hint):
+    """argparse type for a field's type hint: int, float, str, bool, or one of them | None
+    ("none" / "null" / "all" give None); None for other types (dicts stay in the YAML files)."""
+    options = [t for t in typing.get_args(hint) if t is not type(None)] if typing.get_args(hint) else [hint]
+    if len(options) != 1 or options[0] not in (int, float, str, bool):
         return None
-    if "None" in annotation:
-        return lambda text: None if text.lower() in ("none", "null", "all") else convert(text)
-    return convert
+    base = _boolean if options[0] is bool else options[0]
+    if type(None) in typing.get_args(hint):
+        return lambda text: None if text.lower() in ("none", "null", "all") else base(text)
+    return base
 
 
 def _boolean(text: str) -> bool:
@@ -112,38 +116,36 @@ def _boolean(text: str) -> bool:
     return text.lower() in ("true", "1", "yes")
 
 
-def add_config_flags(parser, cls, prefix: str = "") -> None:
-    """One ``--flag`` per field of config dataclass ``cls`` (type and help from the field);
-    dict-valued fields are left to the profile files."""
-    from dataclasses import MISSING, fields
+def add_config_flags(parser, cls, from_profile: bool = True, skip: tuple[str, ...] = ()) -> None:
+    """One ``--flag`` per field of config dataclass ``cls``, generated from the field: type
+    from its type hint, help from its metadata, default from the dataclass (``from_profile``:
+    the flag defaults to None and the profile's value is used)."""
+    from dataclasses import fields
 
+    hints = typing.get_type_hints(cls)
     for f in fields(cls):
-        kind = _field_type(str(f.type))
-        if kind is None:
+        convert = _converter(hints[f.name])
+        if convert is None or f.name in skip:
             continue
-        default = f.default if f.default is not MISSING else None
-        parser.add_argument(f"--{prefix}{f.name.replace('_', '-')}", dest=f"{prefix}{f.name}".replace("-", "_"),
-                            type=kind, default=None, metavar=str(f.type).split(" ")[0].upper(),
-                            help=f"{f.metadata.get('help', '')} (profile value; default {default!r})".strip())
+        default = f.default
+        note = f"profile value; default {default!r}" if from_profile else f"default {default!r}"
+        parser.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, type=convert, choices=f.metadata.get("choices"),
+                            default=None if from_profile else default, metavar=getattr(convert, "__name__", "VALUE").upper(),
+                            help=f"{f.metadata.get('help', '')} ({note})")
 
 
-def overrides(args, cls, prefix: str = "") -> dict:
+def overrides(args, cls) -> dict:
     """The config fields set on the command line."""
     from dataclasses import fields
 
-    out = {}
-    for f in fields(cls):
-        value = getattr(args, f"{prefix}{f.name}".replace("-", "_"), None)
-        if value is not None:
-            out[f.name] = value
-    return out
+    return {f.name: getattr(args, f.name) for f in fields(cls) if getattr(args, f.name, None) is not None}
 
 
 def _add_pretrain(sub) -> None:
     from precog.configs import PretrainConfig
 
     p = sub.add_parser("pretrain", help="pre-train (or load from cache) the demo's base model, its K study models and random init")
-    p.add_argument("--profile", default="demo", choices=["smoke", "demo"])
+    p.add_argument("--profile", default="demo", choices=CONTROLLED)
     add_config_flags(p, PretrainConfig)
     p.set_defaults(func=_run_pretrain)
 
@@ -151,9 +153,9 @@ def _add_pretrain(sub) -> None:
 def _run_pretrain(args) -> None:
     from dataclasses import replace
 
+    from precog.compendium.pipeline import models
+    from precog.compendium.profiles import load_profile
     from precog.configs import PretrainConfig
-    from precog.pipeline import models
-    from precog.profiles import load_profile
 
     profile = load_profile(args.profile)
     profile = replace(profile, pretrain=replace(profile.pretrain, **overrides(args, PretrainConfig)))
@@ -171,10 +173,11 @@ def _add_finetune(sub) -> None:
     p = sub.add_parser("finetune", help="fine-tune a classifier per seed and keep per-example predictions")
     p.add_argument("--task", required=True, help="a registered task (see `precog tasks`)")
     p.add_argument("--model", required=True, help="hub id or folder (e.g. a folder printed by `precog pretrain`)")
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--seeds", type=int, nargs="+", default=list(default("seeds")),
+                   help=f"fine-tuning seeds (default: {default('seeds')})")
     p.add_argument("--out", help="folder for the runs (<out>/<task>/seed<k>/); default: the cache")
     p.add_argument("--concurrent-runs", default=None, help=CONCURRENT_HELP)
-    p.add_argument("--profile", choices=["smoke", "demo", "paper"], default="demo",
+    p.add_argument("--profile", choices=PROFILES, default="demo",
                    help="take the recipe from this profile (default demo); flags below override it")
     add_config_flags(p, FinetuneConfig)
     p.set_defaults(func=_run_finetune)
@@ -185,11 +188,11 @@ def _run_finetune(args) -> None:
     from pathlib import Path
 
     from precog import cache
+    from precog.compendium.profiles import load_profile
     from precog.concurrent import resolve_runs
     from precog.configs import FinetuneConfig
-    from precog.finetune import Run, load_predictions, run_all, run_key
-    from precog.profiles import load_profile
-    from precog.tasks import get_task
+    from precog.data.tasks import get_task
+    from precog.engine.finetune import Run, load_predictions, run_all, run_key
 
     config = replace(load_profile(args.profile).finetune, **overrides(args, FinetuneConfig))
     config.validate(get_task(args.task))
@@ -204,14 +207,14 @@ def _run_finetune(args) -> None:
 
 def _add_reproduce(sub) -> None:
     p = sub.add_parser("reproduce", help="run every notebook of a profile with papermill (make reproduce)")
-    p.add_argument("--profile", default="demo", choices=["smoke", "demo", "paper"])
+    p.add_argument("--profile", default="demo", choices=PROFILES)
     p.add_argument("--force", action="store_true", help="re-execute notebooks that are up to date")
     p.add_argument("--concurrent-runs", default=None, help=CONCURRENT_HELP)
     p.add_argument("--jobs", type=int, default=2,
                    help="artifact notebooks executed at once after the pipeline notebooks (default 2)")
     p.set_defaults(func=_run_reproduce)
     q = sub.add_parser("prepare-notebooks", help="write notebooks with a profile's parameters injected (for nbval)")
-    q.add_argument("--profile", default="smoke", choices=["smoke", "demo", "paper"])
+    q.add_argument("--profile", default="smoke", choices=PROFILES)
     q.add_argument("--out", required=True)
     q.set_defaults(func=_run_prepare)
 
@@ -219,7 +222,7 @@ def _add_reproduce(sub) -> None:
 def _run_reproduce(args) -> None:
     import os
 
-    from precog.reproduce import reproduce
+    from precog.compendium.reproduce import reproduce
 
     if args.concurrent_runs is not None:  # read by the notebooks' kernels (precog.concurrent.resolve_runs)
         os.environ["PRECOG_CONCURRENT_RUNS"] = str(args.concurrent_runs)
@@ -230,13 +233,13 @@ def _run_reproduce(args) -> None:
 def _add_replicate(sub) -> None:
     p = sub.add_parser("replicate", help="rerun the controlled study with another assignment of its examples "
                        "(same base model; writes <figures>/replicate/study_effects.json; make replicate)")
-    p.add_argument("--profile", default="demo", choices=["smoke", "demo"])
+    p.add_argument("--profile", default="demo", choices=CONTROLLED)
     p.add_argument("--number", type=int, default=1, help="the replicate (0 is the main run; default 1)")
     p.set_defaults(func=_run_replicate)
 
 
 def _run_replicate(args) -> None:
-    from precog.pipeline import replicate
+    from precog.compendium.pipeline import replicate
 
     out = replicate(args.profile, args.number)
     print(f"done: {out / 'study_effects.json'}")
@@ -249,7 +252,7 @@ def _add_render(sub) -> None:
 
 def _run_render(args) -> None:
     from precog import paths
-    from precog.report import update_readme
+    from precog.compendium.report import update_readme
 
     changed = update_readme(paths.ROOT / "README.md", paths.FIGURES)
     print("README.md: results section " + ("rewritten" if changed else "already up to date"))
@@ -258,7 +261,7 @@ def _run_render(args) -> None:
 def _run_prepare(args) -> None:
     from pathlib import Path
 
-    from precog.reproduce import prepare
+    from precog.compendium.reproduce import prepare
 
     for path in prepare(args.profile, Path(args.out)):
         print(path)

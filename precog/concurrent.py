@@ -12,7 +12,7 @@ does alone, reads its data in the same order and writes to its own cache folder,
 CPU every job runs on one thread** whether it runs alone or side by side (thread count
 changes the last bits of floating-point sums). ``tests/test_concurrent.py`` checks that two
 concurrent runs give the predictions of the same runs made one after the other
-(fine-tuning's :func:`precog.finetune.run_all` is built on it).
+(fine-tuning's :func:`precog.engine.finetune.run_all` is built on it).
 
 How many at once (:func:`auto_runs`): on CUDA, as many as the free memory holds at
 ``gib_per_run`` each; on CPU, one per core; at most :data:`MAX_RUNS`.

@@ -1,7 +1,7 @@
 """The configuration of every step, as frozen dataclasses (light: no torch import).
 
 Defaults are the demo profile's values; notebooks/params/*.yaml override them per profile
-(see :mod:`precog.profiles`). Every field enters the cache key of the step it configures.
+(see :mod:`precog.compendium.profiles`). Every field enters the cache key of the step it configures.
 """
 
 from __future__ import annotations
@@ -10,15 +10,17 @@ from dataclasses import dataclass, field, fields
 
 from precog.errors import PrecogError
 
+PRECOG_K = (1, 50)  # the paper's PreCog@1 and PreCog@50
 ARMS = ("never", "text", "text+label")
 HEADS = ("cls", "prompt")
 PRECISIONS = ("fp32", "tf32", "bf16", "fp16")
 OPTIMIZERS = ("adamw_torch_fused", "adamw_torch")
 
 
-def option(default, help: str):
-    """A dataclass field with a default and a help text (the CLI's flags are made from them)."""
-    return field(default=default, metadata={"help": help})
+def option(default, help: str, choices: tuple | None = None):
+    """A dataclass field with a default, a help text and optionally its allowed values (the
+    CLI's flags are made from them, :func:`precog.cli.add_config_flags`)."""
+    return field(default=default, metadata={"help": help, "choices": choices})
 
 
 def build(cls, values: dict | None):
@@ -51,7 +53,7 @@ class PretrainConfig:
     warmup_steps: int = option(200, "linear warm-up of the base model.")
     steps: int = option(2000, "optimisation steps of the base model.")
     mlm_probability: float = option(0.25, "share of tokens masked (80/10/10).")
-    embeddings: str = option("ppmi-svd", "\"ppmi-svd\" (fixed token embeddings from corpus co-occurrence) or \"random\".")
+    embeddings: str = option("ppmi-svd", "\"ppmi-svd\" (fixed token embeddings from corpus co-occurrence) or \"random\".", ("ppmi-svd", "random"))
     svd_window: int = option(4, "co-occurrence window of the PPMI-SVD embeddings, in tokens.")
     chunk_words: int = option(20, "words per chunk (two chunks make a sequence).")
     pair_share: float = option(0.5, "share of sequences fed as two segments.")
@@ -142,7 +144,7 @@ class FinetuneConfig:
     Each field's help text is in its metadata (``precog <step> --help`` shows it).
     """
 
-    head: str = option("prompt", "\"prompt\" (label words read by the masked-LM head) or \"cls\" (a new classifier).")
+    head: str = option("prompt", "\"prompt\" (label words read by the masked-LM head) or \"cls\" (a new classifier).", HEADS)
     max_length: int = 64
     batch_size: int = 32
     learning_rate: float = 1e-4
@@ -150,15 +152,15 @@ class FinetuneConfig:
     warmup_ratio: float = 0.1
     weight_decay: float = 0.01
     train_examples: int | None = option(500, "a seeded subset of the training split of this size (None: all of it).")
-    precision: str = option("fp32", "\"fp32\" (exact), \"tf32\" (fp32 with TF32 matrix products; Ampere or newer GPU), \"bf16\" or \"fp16\" (mixed-precision autocast; fp16 needs a GPU). Changes results slightly.")
-    optimizer: str = option("adamw_torch_fused", "\"adamw_torch_fused\" (one fused kernel per step; Trainer's own default with torch >= 2.8) or \"adamw_torch\".")
+    precision: str = option("fp32", "\"fp32\" (exact), \"tf32\" (fp32 with TF32 matrix products; Ampere or newer GPU), \"bf16\" or \"fp16\" (mixed-precision autocast; fp16 needs a GPU). Changes results slightly.", PRECISIONS)
+    optimizer: str = option("adamw_torch_fused", "\"adamw_torch_fused\" (one fused kernel per step; Trainer's own default with torch >= 2.8) or \"adamw_torch\".", OPTIMIZERS)
 
     @classmethod
     def from_dict(cls, values: dict) -> FinetuneConfig:
         return build(cls, values)
 
     def validate(self, task) -> None:
-        """One clear line for a recipe that cannot run on ``task`` (a :class:`precog.tasks.Task`)."""
+        """One clear line for a recipe that cannot run on ``task`` (a :class:`precog.data.tasks.Task`)."""
         if self.head not in HEADS:
             raise PrecogError(f"finetune.head must be one of {HEADS}, got {self.head!r}")
         if self.head == "prompt" and len(task.label_words) != task.num_labels:
@@ -176,9 +178,9 @@ class ScoreConfig:
     Each field's help text is in its metadata (``precog <step> --help`` shows it).
     """
 
-    unit: str = option("token", "\"token\" (every WordPiece scored) or \"word\" (a word is recovered when all of its pieces are; see :mod:`precog.scoring`).")
+    unit: str = option("token", "\"token\" (every WordPiece scored) or \"word\" (a word is recovered when all of its pieces are; see :mod:`precog.engine.scoring`).", ("token", "word"))
     batch_tokens: int = option(8192, "padded tokens per forward pass (memory, not results).")
-    dtype: str = option("auto", "\"auto\" (fp32 on CPU, fp16 on CUDA), \"fp32\", \"fp16\" or \"bf16\".")
+    dtype: str = option("auto", "\"auto\" (fp32 on CPU, fp16 on CUDA), \"fp32\", \"fp16\" or \"bf16\".", ("auto", "fp32", "fp16", "bf16"))
 
     @classmethod
     def from_dict(cls, values: dict) -> ScoreConfig:

@@ -40,8 +40,9 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise PrecogError(f"{path}: cannot be read as {fmt[1:]} ({str(err).splitlines()[0]})") from None
 
 
-def write_table(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``df`` to ``path`` atomically, in the format its extension names."""
+def write_table(df: pd.DataFrame, path: str | Path, float_format: str = "%.10g") -> Path:
+    """Write ``df`` to ``path`` atomically, in the format its extension names (``float_format``:
+    of a CSV's numbers). The one table writer of the package."""
     path = Path(path)
     fmt = table_format(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -51,7 +52,7 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
         if fmt == ".jsonl":
             df.to_json(tmp, orient="records", lines=True, force_ascii=False, double_precision=15)
         elif fmt == ".csv":
-            df.to_csv(tmp, index=False, float_format="%.10g")
+            df.to_csv(tmp, index=False, float_format=float_format)
         else:
             df.to_parquet(tmp, index=False)
         os.replace(tmp, path)

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from precog import analysis, overlap
+from precog.data import text as overlap
+from precog.stats import analysis, dynamics
 
 
 def test_bins_are_half_open_with_a_closed_last_bin():
@@ -99,7 +100,7 @@ def test_expected_calibration_error_by_hand():
     conf = np.array([0.95, 0.95, 0.65, 0.65])
     correct = np.array([1, 1, 1, 0])
     # bin [0.9, 1.0]: |1 - 0.95| = 0.05, weight 1/2; bin [0.6, 0.7): |0.5 - 0.65| = 0.15, weight 1/2
-    assert analysis.expected_calibration_error(conf, correct) == pytest.approx(0.1)
+    assert dynamics.expected_calibration_error(conf, correct) == pytest.approx(0.1)
 
 
 def test_auroc_matches_sklearn_with_ties():
@@ -109,6 +110,12 @@ def test_auroc_matches_sklearn_with_ties():
     y = rng.integers(0, 2, 50)
     s = rng.integers(0, 5, 50).astype(float)
     assert analysis.auroc(y, s) == pytest.approx(roc_auc_score(y, s))
+
+
+def test_auroc_counts_ties_as_one_half():
+    # positives 0.8, 0.5; negatives 0.5, 0.2: pairs (0.8 > 0.5), (0.8 > 0.2), (0.5 = 0.5: 1/2), (0.5 > 0.2)
+    assert analysis.auroc(np.array([1, 1, 0, 0]), np.array([0.8, 0.5, 0.5, 0.2])) == pytest.approx(3.5 / 4)
+    assert np.isnan(analysis.auroc(np.array([1, 1]), np.array([0.3, 0.4])))  # one class only
 
 
 def test_membership_auroc_by_hand():
@@ -129,6 +136,25 @@ def test_logistic_fit_matches_a_closed_form():
     assert analysis.logistic_fit(x2, np.array([0.25, 0.75]))[0] == pytest.approx(expected, rel=1e-6)
 
 
+def test_logistic_fit_matches_sklearn():
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    x = np.c_[rng.random(300), rng.integers(5, 60, 300), rng.integers(0, 2, 300)].astype(float)
+    share = (rng.random((300, 3)) < 1 / (1 + np.exp(-(0.5 + 1.2 * x[:, 0] - 0.02 * x[:, 1])))[:, None]).mean(1)
+    # sklearn needs 0/1 labels: each example twice, right with weight share, wrong with weight 1 - share
+    ref = LogisticRegression(C=np.inf, solver="newton-cholesky", tol=1e-10).fit(
+        np.vstack([x, x]), np.r_[np.ones(300), np.zeros(300)], sample_weight=np.r_[share, 1 - share])
+    assert analysis.logistic_fit(x, share) == pytest.approx(ref.coef_[0], rel=1e-6, abs=1e-8)
+
+
+def test_logistic_fit_refuses_separated_classes_and_constant_outcomes():
+    x = np.r_[np.zeros(20), np.ones(20)][:, None]
+    separated = np.r_[np.zeros(20), np.ones(20)]  # x = 1 always right, x = 0 always wrong: no finite estimate
+    assert np.isnan(analysis.logistic_fit(x, separated)).all()
+    assert np.isnan(analysis.logistic_fit(x, np.full(40, 0.5))).all()
+
+
 def test_logistic_terms_adjusted_and_unadjusted():
     rng = np.random.default_rng(0)
     x = rng.normal(size=400)
@@ -142,7 +168,7 @@ def test_logistic_terms_adjusted_and_unadjusted():
 
 def test_data_map():
     rec = pd.DataFrame({"p_gold_epoch1": [0.2, 0.5], "p_gold_epoch2": [0.4, 0.5], "p_gold_epoch3": [0.6, 0.5]})
-    dm = analysis.data_map(rec)
+    dm = dynamics.data_map(rec)
     assert dm["confidence"].tolist() == pytest.approx([0.4, 0.5])
     assert dm["variability"].tolist() == pytest.approx([np.std([0.2, 0.4, 0.6]), 0.0])
 
@@ -158,7 +184,7 @@ def test_two_level_bootstrap_against_hand_computed_cases():
     where a bootstrap over rows alone would say sd 1/4. Identical models (0,1 | 0,1): drawing
     models changes nothing, drawing rows within them gives the mean of four fair coins (sd 1/4);
     resampling whole models only gives exactly 1/2 every time."""
-    from precog.analysis import bootstrap, mean
+    from precog.stats.analysis import bootstrap, mean
 
     models = np.array(["a", "a", "b", "b"])
     between = bootstrap(mean, np.array([0.0, 0.0, 1.0, 1.0]), clusters=models, within=True, n_boot=4000, seed=1)
@@ -173,7 +199,7 @@ def test_two_level_bootstrap_against_hand_computed_cases():
 
 
 def test_cluster_bootstrap_keeps_strata_and_whole_clusters():
-    from precog.analysis import resample
+    from precog.stats.analysis import resample
 
     rng = np.random.default_rng(0)
     strata = np.array(["t1"] * 4 + ["t2"] * 2)
@@ -191,7 +217,7 @@ def test_crossed_bootstrap_draws_examples_and_models_independently():
     the mean varies only through the example draw: 0, 1/2, 1 with probabilities 1/4, 1/2,
     1/4 (sd sqrt(1/8)), while resampling rows within each model treats the 4 rows as
     independent (sd 1/4): the example's shared difficulty would be counted twice."""
-    from precog.analysis import bootstrap, mean, resample
+    from precog.stats.analysis import bootstrap, mean, resample
 
     examples, models = np.array(["e1", "e1", "e2", "e2"]), np.array(["m1", "m2", "m1", "m2"])
     rng = np.random.default_rng(0)

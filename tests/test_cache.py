@@ -7,9 +7,10 @@ import shutil
 import pandas as pd
 import pytest
 
-from precog import cache, paths, pipeline
+from precog import cache, paths
+from precog.compendium import pipeline
+from precog.compendium.profiles import Profile
 from precog.configs import FinetuneConfig, ScoreConfig
-from precog.profiles import Profile
 
 
 @pytest.fixture()
@@ -29,35 +30,41 @@ def _edit(path, old: str, new: str) -> None:
     cache.module_sources.cache_clear()
 
 
+STEPS = ("study.pretrain", "engine.scoring", "engine.finetune")  # the cached steps' digests
+
+
 def test_digest_follows_the_imports_of_a_module(package_copy):
-    scoring, finetune = cache.code_digest("scoring"), cache.code_digest("finetune")
-    assert package_copy / "models.py" in cache.module_sources("scoring")
-    assert package_copy / "baselines.py" not in cache.module_sources("finetune")
-    _edit(package_copy / "baselines.py", "def ", "def _added_helper():\n    return 1\n\n\ndef ")
-    assert (cache.code_digest("scoring"), cache.code_digest("finetune")) == (scoring, finetune)
-    _edit(package_copy / "models.py", "capped at 512.\"\"\"", "capped at 512.\"\"\"\n    _ = 0")
-    assert cache.code_digest("scoring") != scoring and cache.code_digest("finetune") != finetune
+    scoring, finetune = cache.code_digest("engine.scoring"), cache.code_digest("engine.finetune")
+    assert package_copy / "engine" / "models.py" in cache.module_sources("engine.scoring")
+    assert package_copy / "stats" / "baselines.py" not in cache.module_sources("engine.finetune")
+    _edit(package_copy / "stats" / "baselines.py", "def ", "def _added_helper():\n    return 1\n\n\ndef ")
+    assert (cache.code_digest("engine.scoring"), cache.code_digest("engine.finetune")) == (scoring, finetune)
+    _edit(package_copy / "engine" / "models.py", "capped at 512.\"\"\"", "capped at 512.\"\"\"\n    _ = 0")
+    assert cache.code_digest("engine.scoring") != scoring and cache.code_digest("engine.finetune") != finetune
 
 
-def test_docstrings_comments_and_moves_leave_every_key_unchanged(package_copy):
-    modules = ("pretrain", "scoring", "finetune")
-    before = [cache.code_digest(m) for m in modules]
-    _edit(package_copy / "models.py", "Load a fast tokenizer", "Load (docstring edited) a fast tokenizer")
-    _edit(package_copy / "pretrain.py", "    rng = random.Random(config.seed)\n",
-          "    # a new comment\n    rng = random.Random(config.seed)  # and another\n")
-    _edit(package_copy / "cache.py", '"""Short stable hash', '"""A short, stable hash')
+def test_a_docstring_or_comment_edit_to_any_module_leaves_every_key_unchanged(package_copy):
+    before = [cache.code_digest(m) for m in STEPS]
+    for path in package_copy.rglob("*.py"):
+        text = path.read_text()
+        text = text.replace('"""', '"""Edited. ', 1) if text.startswith('"""') else text
+        path.write_text("# an added comment\n" + text.replace("\n\n\ndef ", "\n\n\n# another\ndef "))
     _edit(package_copy / "configs.py", '"attention heads."', '"attention heads (help edited)."')
-    assert [cache.code_digest(m) for m in modules] == before
-    # moving a function to another module of the same step (its users import it from there) changes nothing
-    tasks = (package_copy / "tasks.py").read_text()
+    _edit(package_copy / "cache.py", "def key_of", "def _unused():\n    return 0\n\n\ndef key_of")  # the key machinery
+    assert [cache.code_digest(m) for m in STEPS] == before
+
+
+def test_moving_a_function_leaves_the_key_and_a_code_change_changes_it(package_copy):
+    before = cache.code_digest("engine.finetune")
+    # training_subset moves from data/tasks.py into engine/finetune.py, which imported it from there
+    tasks = (package_copy / "data" / "tasks.py").read_text()
     moved = tasks[tasks.index("def training_subset"):]
-    (package_copy / "tasks.py").write_text(tasks[: tasks.index("def training_subset")])
-    _edit(package_copy / "finetune.py", "def append_mask", moved.rstrip() + "\n\n\ndef append_mask")
-    _edit(package_copy / "finetune.py", ", training_subset\n", "\n")
-    assert cache.code_digest("finetune") == before[2]
-    # a change to code that a step runs changes that step's key
-    _edit(package_copy / "finetune.py", "random.Random(SEED).shuffle(order)", "random.Random(SEED + 1).shuffle(order)")
-    assert cache.code_digest("finetune") != before[2]
+    (package_copy / "data" / "tasks.py").write_text(tasks[: tasks.index("def training_subset")])
+    _edit(package_copy / "engine" / "finetune.py", "def append_mask", moved.rstrip() + "\n\n\ndef append_mask")
+    _edit(package_copy / "engine" / "finetune.py", ", training_subset\n", "\n")
+    assert cache.code_digest("engine.finetune") == before
+    _edit(package_copy / "engine" / "finetune.py", "random.Random(SEED).shuffle(order)", "random.Random(SEED + 1).shuffle(order)")
+    assert cache.code_digest("engine.finetune") != before
 
 
 def test_definitions_ignore_layout_but_not_code():
@@ -85,8 +92,8 @@ def test_cached_marks_an_entry_done_only_when_its_body_finishes(tmp_path, monkey
 
 
 def test_scores_recompute_after_a_code_change_and_not_otherwise(tiny_models, tmp_path, monkeypatch):
-    from precog import scoring
-    from precog.tasks import file_task
+    from precog.data.tasks import file_task
+    from precog.engine import scoring
 
     monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")
     pd.DataFrame({"text": ["the movie was good", "a bad plot"], "label": [1, 0]}).to_json(
@@ -101,7 +108,7 @@ def test_scores_recompute_after_a_code_change_and_not_otherwise(tiny_models, tmp
     pipeline.scores(profile, progress=False)
     assert len(calls) == 1, "an unchanged tree reuses the cache"
     real_digest = cache.code_digest
-    monkeypatch.setattr(cache, "code_digest", lambda *m: real_digest(*m) + ("-edited" if "scoring" in m else ""))
+    monkeypatch.setattr(cache, "code_digest", lambda *m: real_digest(*m) + ("-edited" if "engine.scoring" in m else ""))
     again = pipeline.scores(profile, progress=False)
     assert len(calls) == 2, "a change to the scoring code recomputes the scores"
     pd.testing.assert_frame_equal(first, again)

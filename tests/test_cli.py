@@ -212,7 +212,7 @@ def test_score_every_glue_task_from_a_local_copy(tiny_models, tmp_path, monkeypa
     from test_tasks import write_glue_like
 
     from precog.cli import main
-    from precog.tasks import GLUE
+    from precog.data.tasks import GLUE
 
     monkeypatch.setenv("PRECOG_GLUE_DIR", str(tmp_path / "glue"))
     for config, (fields, _, _, evals) in GLUE.items():

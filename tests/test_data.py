@@ -6,7 +6,8 @@ import shutil
 
 import pytest
 
-from precog import data, paths
+from precog import paths
+from precog.data import sources as data
 from precog.errors import PrecogError
 
 

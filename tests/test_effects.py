@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from precog import effects
 from precog.configs import FinetuneConfig
+from precog.stats import effects
 
 MODELS = ("0", "1", "2")
 
@@ -88,8 +88,8 @@ def test_label_balance_table():
 
 
 def test_baselines_on_a_learnable_file_task(tmp_path, monkeypatch):
-    from precog import baselines
-    from precog.tasks import file_task
+    from precog.data.tasks import file_task
+    from precog.stats import baselines
 
     rng = np.random.default_rng(0)
     for split, n in (("train", 200), ("validation", 40)):

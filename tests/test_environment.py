@@ -7,7 +7,7 @@ import tomllib
 
 import yaml
 
-from precog.envfile import environment_yml, read_lock
+from precog.compendium.envfile import environment_yml, read_lock
 from precog.paths import ROOT
 
 

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from transformers import TrainerCallback
 
+from precog.data.tasks import file_task
+from precog.engine.finetune import FinetuneConfig, finetune, load_predictions
 from precog.errors import PrecogError
-from precog.finetune import FinetuneConfig, finetune, load_predictions
-from precog.tasks import file_task
 
 CONFIG = FinetuneConfig(head="cls", max_length=16, batch_size=16, learning_rate=3e-3, epochs=3, warmup_ratio=0.1,
                         train_examples=None)
@@ -126,7 +126,7 @@ def test_prompt_head_refuses_label_words_outside_the_vocabulary(tasks, tiny_mode
 
 
 def test_training_subset_is_fixed_and_shared():
-    from precog.tasks import training_subset
+    from precog.data.tasks import training_subset
 
     a, b = training_subset(1000, 100), training_subset(1000, 100)
     assert a == b and len(set(a)) == 100 and a == sorted(a) and max(a) < 1000

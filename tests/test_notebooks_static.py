@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from precog import paths
-from precog.reproduce import ORDER, clean, source_digest, strip_outputs
+from precog.compendium.reproduce import ORDER, clean, source_digest, strip_outputs
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS.glob("*.ipynb"))
 
@@ -63,26 +63,48 @@ def test_clean_strips_run_noise_and_keeps_results():
 
 @pytest.mark.parametrize("profile", ["smoke", "demo", "paper"])
 def test_profiles_load_into_the_typed_profile(profile):
-    from precog.profiles import load_profile
+    from precog.compendium.profiles import load_profile
 
     p = load_profile(profile)
     assert p.name == profile and p.tasks and p.controlled == (p.model is None)
     assert set(yaml.safe_load((paths.PARAMS / f"{profile}.yaml").read_text())) <= {
-        "name", "model", "tasks", "k", "seeds", "pretrain", "study", "finetune", "score"}
+        "name", "model", "tasks", "k", "seeds", "pretrain", "study", "finetune", "score", "concurrent_runs"}
+
+
+@pytest.mark.parametrize("profile", ["smoke", "demo", "paper"])
+def test_profile_files_hold_only_what_differs_from_the_defaults(profile):
+    """One source of defaults: the dataclasses; a YAML value equal to its default is a second copy."""
+    from dataclasses import fields
+
+    from precog.compendium.profiles import default
+    from precog.configs import FinetuneConfig, PretrainConfig, ScoreConfig, StudyConfig
+
+    sections = {"pretrain": PretrainConfig, "study": StudyConfig, "finetune": FinetuneConfig, "score": ScoreConfig}
+    values = yaml.safe_load((paths.PARAMS / f"{profile}.yaml").read_text())
+    restated = []
+    for key, value in values.items():
+        if key in sections:
+            defaults = sections[key]()
+            restated += [f"{key}.{f.name}" for f in fields(defaults) if f.name in value
+                         and value[f.name] == getattr(defaults, f.name)]
+        elif key != "name" and (tuple(value) if isinstance(value, list) else value) == default(key):
+            restated.append(key)
+    assert not restated, f"{profile}.yaml restates defaults: {restated}"
 
 
 def test_config_defaults_are_the_demo_profile():
+    from precog.compendium.profiles import load_profile
     from precog.configs import FinetuneConfig, PretrainConfig, ScoreConfig, StudyConfig
-    from precog.profiles import load_profile
 
     demo = load_profile("demo")
     assert (demo.pretrain, demo.study, demo.finetune, demo.score) == (
         PretrainConfig(), StudyConfig(), FinetuneConfig(), ScoreConfig())
+    assert yaml.safe_load((paths.PARAMS / "demo.yaml").read_text()) == {"name": "demo"}
 
 
 def test_unknown_profile_key_is_one_line():
+    from precog.compendium.profiles import profile_from_dict
     from precog.errors import PrecogError
-    from precog.profiles import profile_from_dict
 
     with pytest.raises(PrecogError, match="unknown"):
         profile_from_dict({"name": "x", "tasks": ["rt-polarity"], "modle": None})

@@ -1,5 +1,5 @@
 """The figure checks: the overlap detector finds planted collisions, and every plot type of
-precog/plotting.py draws legibly (no overlapping text) on tables shaped like the real ones."""
+precog/compendium/plotting.py draws legibly (no overlapping text) on tables shaped like the real ones."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from precog import plotting  # noqa: E402
+from precog.compendium import overlaps, plotting  # noqa: E402
 from precog.errors import PrecogError  # noqa: E402
 
 plotting.use_style()
@@ -30,10 +30,10 @@ def test_planted_overlaps_are_found():
     fig, (a, b) = plt.subplots(1, 2, figsize=(4, 2))
     a.text(0.5, 0.5, "one label", transform=a.transAxes)
     a.text(0.52, 0.5, "another label", transform=a.transAxes)
-    assert any("overlaps" in c for c in plotting.text_overlaps(fig))
+    assert any("overlaps" in c for c in overlaps.text_overlaps(fig))
     fig, (a, b) = plt.subplots(1, 2, figsize=(4, 2), layout="none")
     a.text(1.2, 0.5, "a label that runs on into the next panel", transform=a.transAxes)
-    assert any("runs into the panel" in c for c in plotting.text_overlaps(fig))
+    assert any("runs into the panel" in c for c in overlaps.text_overlaps(fig))
     plt.close("all")
 
 
@@ -50,7 +50,7 @@ def test_ticks_outside_the_view_are_not_counted():
     fig, ax = plt.subplots(figsize=(3, 2))
     ax.set_xticks(range(20), [f"tick {i}" for i in range(20)])
     ax.set_xlim(-0.5, 1.5)
-    assert plotting.text_overlaps(fig) == []
+    assert overlaps.text_overlaps(fig) == []
     plt.close(fig)
 
 
@@ -92,14 +92,14 @@ def test_every_plot_type_draws_without_overlap():
     plotting.calibration_bars(axes[2, 0], calib, "PreCog@1 bin")
     plotting.learning_curves(axes[2, 1], curves, "t")
     plotting.loss_curve(axes[2, 2], [0, 1, 2], [7.0, 6.0, 5.5])
-    assert plotting.text_overlaps(fig) == []
+    assert overlaps.text_overlaps(fig) == []
     plt.close(fig)
 
     fig, (a, b) = plt.subplots(2, 1, figsize=(11, 3.6), height_ratios=[2.2, 1])
     plotting.masked_copies(a, tokens)
     plotting.token_strip(b, tokens[1:-1] * 3, [1, 3, 70, 1, 2, 900, 1, 1, 40, 1, 5] * 3)
     plotting.rank_key(fig)
-    assert plotting.text_overlaps(fig) == []
+    assert overlaps.text_overlaps(fig) == []
     plt.close(fig)
 
 
@@ -119,5 +119,5 @@ def test_an_interval_that_excludes_its_estimate_is_drawn():
     effect = {"estimate": 0.02, "ci_low": 0.03, "ci_high": 0.05, "per_model": [{"model": "0", "estimate": 0.02}]}
     fig2, ax2 = plt.subplots(figsize=(5, 3))
     plotting.per_model(ax2, {"text_only": effect, "positive_control": effect, "models": 1})
-    assert plotting.text_overlaps(fig) == [] and plotting.text_overlaps(fig2) == []
+    assert overlaps.text_overlaps(fig) == [] and plotting.text_overlaps(fig2) == []
     plt.close("all")

@@ -7,7 +7,7 @@ import math
 
 import pandas as pd
 
-from precog import present
+from precog.compendium import present
 
 
 def bin_rows(acc, n, half=0.03):

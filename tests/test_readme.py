@@ -1,5 +1,5 @@
 """README stays true: its commands are the Makefile's and CI's, its results section is exactly
-what :mod:`precog.report` renders from the generated files (so a rerun on another machine,
+what :mod:`precog.compendium.report` renders from the generated files (so a rerun on another machine,
 which rewrites both, keeps them in agreement), and every other quoted number is bound to one
 key of one generated file.
 
@@ -84,7 +84,7 @@ def test_the_checker_catches_a_swap_and_a_wrong_number(tmp_path, monkeypatch):
 
 
 def test_the_results_section_is_what_the_figures_render_to():
-    from precog.report import BEGIN, END, render
+    from precog.compendium.report import BEGIN, END, render
 
     start, stop = README.index(BEGIN), README.index(END) + len(END)
     assert README[start:stop] == render(paths.FIGURES), (
@@ -96,7 +96,7 @@ def test_rendered_verdicts_follow_the_numbers(tmp_path):
     text-only interval across zero, and the answer changes its words."""
     import shutil
 
-    from precog.report import render
+    from precog.compendium.report import render
 
     shutil.copytree(paths.FIGURES, tmp_path / "figures")
     effects_file = tmp_path / "figures" / "study_effects.json"
@@ -129,7 +129,7 @@ def test_rendered_verdicts_follow_the_numbers(tmp_path):
 def test_the_replicate_is_compared_with_the_main_interval(tmp_path):
     import shutil
 
-    from precog.report import render
+    from precog.compendium.report import render
 
     shutil.copytree(paths.FIGURES, tmp_path / "figures")
     main = json.loads((tmp_path / "figures" / "study_effects.json").read_text())

@@ -12,9 +12,10 @@ from tiny import ARCHS, CORPUS
 from transformers import AutoModelForMaskedLM, AutoTokenizer, BertConfig, BertForSequenceClassification
 
 import precog
+from precog.engine.encoding import plan_batches
+from precog.engine.models import load_masked_lm, max_input_length
+from precog.engine.scoring import lowest_mean
 from precog.errors import PrecogError
-from precog.models import load_masked_lm, max_input_length
-from precog.scoring import lowest_mean, plan_batches
 
 LONG = " ".join(CORPUS[3:] * 4)  # longer than the tiny models' 64 positions
 TEXTS = [CORPUS[0], CORPUS[3], LONG, "", "   ", CORPUS[2]]

@@ -11,13 +11,15 @@ import numpy as np
 import pytest
 from safetensors.torch import load_file
 
-from precog import paths, pipeline
+from precog import paths
+from precog.compendium import pipeline
+from precog.compendium.profiles import load_profile
 from precog.configs import StudyConfig
+from precog.data.tasks import DEMO
 from precog.errors import PrecogError
-from precog.pretrain import base_model, clean_base_sequences, random_model, study_model
-from precog.profiles import load_profile
-from precog.study import cells, deal, fingerprints, injected_passages, manifest, read_manifest, study_texts
-from precog.tasks import DEMO
+from precog.study.design import cells, deal, fingerprints, injected_passages, manifest, read_manifest, study_texts
+from precog.study.pretrain import base_model, random_model, study_model
+from precog.study.sequences import clean_base_sequences
 
 SMOKE = load_profile("smoke")
 DEMO_PROFILE = load_profile("demo")
@@ -87,7 +89,7 @@ def test_replicate_redraws_the_assignment_of_the_same_examples():
     sizes = lambda m: m.groupby(["task", "arm", "dose", "model"]).size()  # noqa: E731
     assert sizes(main).equals(sizes(other))  # the replicate's cells are as large as the main run's
     assert (main[["arm", "model"]] != other[["arm", "model"]]).any(axis=None)
-    from precog.pretrain import base_key
+    from precog.study.pretrain import base_key
 
     assert base_key(SMOKE.pretrain, SMOKE.study, SMOKE.tasks) == base_key(SMOKE.pretrain, replace(SMOKE.study, replicate=1), SMOKE.tasks)
 
@@ -161,12 +163,12 @@ def test_bad_designs_fail_with_one_line_before_training(change, message, tmp_pat
 
 
 def test_label_word_that_is_not_one_token_is_refused(tmp_path, monkeypatch):
-    from precog.tasks import Task, check_label_words
+    from precog.data.tasks import Task, check_label_words
 
     monkeypatch.setattr(paths, "CACHE", tmp_path)
     odd = replace(DEMO["rt-polarity"], label_words=("negative", "xqzxqz"))
     assert isinstance(odd, Task)
-    from precog.pretrain import train_tokenizer
+    from precog.study.sequences import train_tokenizer
 
     tok = train_tokenizer(["a negative review", "a positive review"] * 5, 200, ("negative", "positive"))
     with pytest.raises(PrecogError, match="not a single token"):
@@ -193,12 +195,18 @@ def test_smoke_models_train_differ_and_reload(smoke_cache):
     assert (smoke_cache["random"] / "config.json").is_file()
 
 
-def test_same_seed_same_weights_and_cache_hit(smoke_cache, tmp_path, monkeypatch):
+def test_same_seed_same_weights_side_by_side_and_cache_hit(smoke_cache, tmp_path, monkeypatch):
+    """Study models trained two at a time, each in its own process, are byte-identical to the
+    same models trained one after the other here (every job runs on one CPU thread)."""
+    from precog.study.pretrain import study_models
+
     monkeypatch.setattr(paths, "CACHE", tmp_path)
     args = (SMOKE.pretrain, SMOKE.study, SMOKE.tasks)
+    together = study_models(*args, runs=2, progress=False)
+    for m in SMOKE.study.model_names:
+        alone = (smoke_cache[m] / "model.safetensors").read_bytes()
+        assert (together[m] / "model.safetensors").read_bytes() == alone, f"model {m} differs side by side"
     again = study_model(*args, which="0", progress=False)
-    a, b = load_file(smoke_cache["0"] / "model.safetensors"), load_file(again / "model.safetensors")
-    assert a.keys() == b.keys() and all((a[k] == b[k]).all() for k in a)
     stamp = (again / "model.safetensors").stat().st_mtime_ns
     assert study_model(*args, which="0", progress=False) == again
     assert (again / "model.safetensors").stat().st_mtime_ns == stamp
@@ -207,9 +215,9 @@ def test_same_seed_same_weights_and_cache_hit(smoke_cache, tmp_path, monkeypatch
 
 def test_next_sentence_pairs():
     """A 'next' pair's B follows A in its document; a 'random' pair's B is a chunk of another document."""
-    from precog import corpus
-    from precog.pretrain import base_sequences, documents
-    from precog.tasks import NEXT_WORDS
+    from precog.data import corpus
+    from precog.data.tasks import NEXT_WORDS
+    from precog.study.sequences import base_sequences, documents
 
     chunks = [corpus.chunk_words(d, SMOKE.pretrain.chunk_words) for d in documents(SMOKE.pretrain)]
     doc_of, follows = {}, set()
@@ -230,7 +238,7 @@ def test_next_sentence_pairs():
 def test_slot_word_sits_before_the_final_sep_and_survives_truncation():
     from transformers import BertTokenizer
 
-    from precog.pretrain import encode
+    from precog.study.sequences import encode
 
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "film", "was", "fine", "next", "random", "."]
     tok = BertTokenizer(vocab={w: i for i, w in enumerate(vocab)}, do_lower_case=True)
@@ -247,7 +255,7 @@ def test_slot_word_sits_before_the_final_sep_and_survives_truncation():
 def test_lower_case_text_splits_into_sentences_so_a_verbatim_study_sentence_is_caught():
     """Pang & Lee's reviews are lower-cased; a short study sentence (no 8-gram) inside one
     must still be found by its sentence fingerprint, so the base corpus drops that chunk."""
-    from precog.corpus import split_sentences
+    from precog.data.corpus import split_sentences
 
     assert split_sentences("it was fine . the end ! so there") == ["it was fine .", "the end !", "so there"]
     study = fingerprints("A quiet film.")

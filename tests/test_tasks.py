@@ -5,12 +5,12 @@ from __future__ import annotations
 import datasets
 import pytest
 
+from precog.data.tasks import DEMO, _glue_task, file_task, get_task, load_glue_split
 from precog.errors import PrecogError
-from precog.tasks import DEMO, _glue_task, file_task, get_task, load_glue_split
 
 # The documented schema of nyu-mll/glue on the hub (dataset card): text fields, ClassLabel
 # names in id order (None: a float label), evaluation splits. Written down from the card,
-# not from precog.tasks, so a registry mistake shows up as a mismatch.
+# not from precog.data.tasks, so a registry mistake shows up as a mismatch.
 HUB_SCHEMA = {
     "cola": (["sentence"], ["unacceptable", "acceptable"], ["validation"]),
     "sst2": (["sentence"], ["negative", "positive"], ["validation"]),
@@ -84,8 +84,8 @@ def test_demo_tasks_are_stable_and_labelled():
 
 
 def test_subjectivity_takes_snippets_and_plots_no_other_task_or_corpus_uses():
-    from precog import corpus
-    from precog.tasks import plot_partition, snippet_partition
+    from precog.data import corpus
+    from precog.data.tasks import plot_partition, snippet_partition
 
     for part, other in ((plot_partition(), "pretrain"), (snippet_partition(), "rt-polarity")):
         assert set(part[other]).isdisjoint(part["subjectivity"]) and part["subjectivity"]
@@ -101,7 +101,7 @@ def test_subjectivity_takes_snippets_and_plots_no_other_task_or_corpus_uses():
 
 
 def test_subjectivity_split_keeps_plots_whole_and_caps_them_in_validation():
-    from precog.tasks import PLOT_SENTENCES_EVAL, subjectivity_split
+    from precog.data.tasks import PLOT_SENTENCES_EVAL, subjectivity_split
 
     plots = [(f"plot {p}", tuple(f"plot {p} line {i} tells the story" for i in range(4))) for p in range(6)]
     plots.append(("plot 6", ("a line that repeats in a snippet here",)))

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from precog import paths
-from precog.reproduce import ORDER
+from precog.compendium.reproduce import ORDER
 
 BUILD = paths.BUILD / "smoke"
 FIGURES = [n for n in ORDER if n.startswith("fig") or n in ("00_pretrain_demo_model", "02_finetune", "precog_explained")]
@@ -53,8 +53,8 @@ def test_the_setup_cell_states_the_profile():
 def test_a_failing_notebook_is_one_line_naming_it(tmp_path, monkeypatch):
     import nbformat
 
+    from precog.compendium.reproduce import run_notebook
     from precog.errors import PrecogError
-    from precog.reproduce import run_notebook
 
     nb = nbformat.read(paths.NOTEBOOKS / "01_score.ipynb", as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell("raise ValueError('broken on purpose')"))
@@ -71,14 +71,14 @@ def test_each_injected_example_is_seen_by_exactly_one_model():
     """In the smoke study frame (what every effect is computed from): an injected example has
     exactly one row with seen=True, under the model the manifest names; a never example none;
     every example is measured under every study model."""
-    from precog import pipeline
+    from precog.compendium import frames
 
-    study = pipeline.study_frame("smoke", with_scores=False)
+    study = frames.Run("smoke", scored=False).study
     seen = study.groupby(["task", "id", "arm"])["seen"].sum().reset_index()
     assert (seen.loc[seen["arm"] == "never", "seen"] == 0).all()
     assert (seen.loc[seen["arm"] != "never", "seen"] == 1).all() and (seen["arm"] != "never").any()
     assert (study.loc[study["seen"], "model"] == study.loc[study["seen"], "injected_into"]).all()
-    k = len(pipeline.load_profile("smoke").study.model_names)
+    k = len(frames.load_profile("smoke").study.model_names)
     assert study.groupby(["task", "id"]).size().eq(k).all()
 
 
@@ -140,7 +140,7 @@ def test_every_notebook_ends_with_a_generated_reading(name):
 def test_png_files_are_200_dpi():
     from PIL import Image
 
-    from precog.pipeline import figures_dir
+    from precog.compendium.profiles import figures_dir
 
     pngs = sorted(figures_dir("smoke").glob("*.png"))
     assert pngs
@@ -153,7 +153,7 @@ def test_the_landing_page_has_its_parts():
     its notebook's HTML, tables, the notebooks, README."""
     from html.parser import HTMLParser
 
-    from precog.pipeline import figures_dir
+    from precog.compendium.profiles import figures_dir
 
     class Page(HTMLParser):
         def __init__(self):

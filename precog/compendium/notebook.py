@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from precog.profiles import Profile, load_profile
+from precog.compendium.profiles import Profile, figures_dir, load_profile
 
 
 def setup(name: str) -> tuple[Profile, Path]:
@@ -13,7 +13,7 @@ def setup(name: str) -> tuple[Profile, Path]:
     import datasets
     from transformers.utils import logging as hf_logging
 
-    from precog import pipeline, plotting
+    from precog.compendium import plotting
 
     hf_logging.disable_progress_bar()  # weight-loading and map/filter bars would clutter executed copies
     hf_logging.set_verbosity_error()  # and so would transformers' notices (e.g. on checkpoint ordering)
@@ -21,7 +21,7 @@ def setup(name: str) -> tuple[Profile, Path]:
     profile = load_profile(name)
     plotting.use_style()
     print(summary(profile))
-    return profile, pipeline.figures_dir(profile)
+    return profile, figures_dir(profile)
 
 
 def summary(profile: Profile) -> str:

@@ -3,7 +3,7 @@
 A colour-blind-safe palette (Okabe & Ito), constrained layout, 150 dpi inline and 200 dpi
 PNG files, fonts embedded in PDFs, no timestamps in files (byte-stable outputs).
 :func:`save_figure` refuses a figure whose texts run into each other or into another
-panel (:func:`text_overlaps`), so every figure the pipeline writes has been checked. The
+panel (:func:`precog.compendium.overlaps.text_overlaps`), so every figure the pipeline writes has been checked. The
 backend is left alone, so notebooks show their figures inline (scripts without a display
 get matplotlib's Agg default).
 """
@@ -19,7 +19,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
+from precog.compendium.overlaps import text_overlaps
 from precog.errors import PrecogError
+from precog.tables import write_table
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 MIN_N = 10  # a bin with fewer examples is drawn grey, without an interval: too few to read
@@ -57,56 +59,6 @@ def rank_colour(rank: int) -> str:
 
 
 # ---------------------------------------------------------------- files and checks
-def _drawn_texts(fig) -> list[tuple[matplotlib.text.Text, object]]:
-    """(text, the axes it belongs to or None) for every non-empty text the figure draws:
-    titles, axis labels, tick labels inside the view, annotations, legends, figure texts."""
-    out = []
-    for ax in fig.axes:
-        if not ax.get_visible():
-            continue
-        own = [ax.title, ax._left_title, ax._right_title, *ax.texts]  # noqa: SLF001 (matplotlib keeps the side titles there)
-        if ax.axison:
-            for axis in (ax.xaxis, ax.yaxis):
-                own.append(axis.label)
-                lo, hi = sorted(axis.get_view_interval())
-                eps = 1e-9 * max(1.0, abs(hi - lo))
-                for tick in axis.get_major_ticks() + axis.get_minor_ticks():
-                    if tick.get_visible() and lo - eps <= tick.get_loc() <= hi + eps:
-                        own += [tick.label1, tick.label2]
-        legend = ax.get_legend()
-        if legend is not None:
-            own += [*legend.get_texts(), legend.get_title()]
-        out += [(t, ax) for t in own]
-    out += [(t, None) for t in fig.texts]
-    return [(t, ax) for t, ax in out if t.get_visible() and t.get_text().strip()]
-
-
-def text_overlaps(fig, tolerance: float = 1.0) -> list[str]:
-    """Texts of ``fig`` that run into each other, or into a panel they do not belong to.
-
-    Boxes are the texts' drawn extents in pixels after layout; two boxes collide when they
-    share more than ``tolerance`` pixels in both directions. Returns one line per collision
-    (empty when the figure is legible)."""
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    texts = _drawn_texts(fig)
-    boxes = np.array([t.get_window_extent(renderer).extents for t, _ in texts]).reshape(-1, 4)
-    found = []
-    for i in range(len(texts)):
-        w = np.minimum(boxes[i, 2], boxes[i + 1:, 2]) - np.maximum(boxes[i, 0], boxes[i + 1:, 0])
-        h = np.minimum(boxes[i, 3], boxes[i + 1:, 3]) - np.maximum(boxes[i, 1], boxes[i + 1:, 1])
-        for j in np.flatnonzero((w > tolerance) & (h > tolerance)):
-            found.append(f"{texts[i][0].get_text()!r} overlaps {texts[i + 1 + j][0].get_text()!r}")
-    panels = [(ax, ax.get_window_extent(renderer).extents) for ax in fig.axes if ax.get_visible()]
-    for (t, owner), b in zip(texts, boxes, strict=True):
-        for ax, p in panels:
-            if ax is owner or owner is None:
-                continue
-            if min(b[2], p[2]) - max(b[0], p[0]) > tolerance and min(b[3], p[3]) - max(b[1], p[1]) > tolerance:
-                found.append(f"{t.get_text()!r} runs into the panel {ax.get_title() or ax.get_label()!r}")
-    return found
-
-
 def save_figure(fig, folder: Path, name: str) -> None:
     """Check that no text of ``fig`` overlaps (:func:`text_overlaps`), then write
     ``folder/name.png`` (200 dpi) and ``.pdf`` without timestamps. The figure stays open,
@@ -114,7 +66,7 @@ def save_figure(fig, folder: Path, name: str) -> None:
     clashes = text_overlaps(fig)
     if clashes:
         raise PrecogError(f"figure {name}: {len(clashes)} overlapping texts, e.g. {clashes[0]}; "
-                          "enlarge the figure or shorten the labels in precog/plotting.py")
+                          "enlarge the figure or shorten the labels in precog/compendium/plotting.py")
     folder.mkdir(parents=True, exist_ok=True)
     fig.savefig(folder / f"{name}.png", metadata={"Software": None})
     fig.savefig(folder / f"{name}.pdf", metadata={"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None})
@@ -136,15 +88,15 @@ def _rounded(obj):
 
 def save_numbers(numbers: dict, folder: Path, name: str) -> dict:
     """Write the numbers behind an artifact as ``folder/name.json`` (6 decimals, sorted keys);
-    return them as written (NaN as None), the form the readings in :mod:`precog.present` take."""
+    return them as written (NaN as None), the form the readings in :mod:`precog.compendium.present` take."""
     rounded = _rounded(numbers)
     (folder / f"{name}.json").write_text(json.dumps(rounded, indent=1, sort_keys=True) + "\n")
     return json.loads(json.dumps(rounded))
 
 
 def save_table(df: pd.DataFrame, folder: Path, name: str) -> None:
-    """Write a table as ``folder/name.csv`` with fixed float formatting."""
-    df.to_csv(folder / f"{name}.csv", index=False, float_format="%.6f")
+    """Write a table as ``folder/name.csv`` (atomically, 6 decimals: :func:`precog.tables.write_table`)."""
+    write_table(df, folder / f"{name}.csv", float_format="%.6f")
 
 
 # ---------------------------------------------------------------- plot types
@@ -333,7 +285,7 @@ def datamap(ax, dm: pd.DataFrame, score: str) -> None:
 
 def learning_curves(ax, curves: pd.DataFrame, task: str) -> None:
     """Accuracy on the evaluation examples after each epoch, one line per model (curves from
-    analysis.epoch_accuracy, one task): pre-trained models in shades of blue-green, random
+    dynamics.epoch_accuracy, one task): pre-trained models in shades of blue-green, random
     init dashed black."""
     part = curves[curves["task"] == task]
     names = sorted(part["model"].unique(), key=str)
@@ -349,7 +301,7 @@ def learning_curves(ax, curves: pd.DataFrame, task: str) -> None:
 
 def calibration_bars(ax, table: pd.DataFrame, xlabel: str, min_n: int = MIN_N) -> None:
     """Accuracy and mean confidence per bin, with the ECE and its 95% CI (examples
-    resampled) on top; n examples under each bin (table from analysis.calibration_by_bin).
+    resampled) on top; n examples under each bin (table from dynamics.calibration_by_bin).
     Bins with fewer than ``min_n`` examples are grey and get no ECE."""
     x = _bin_ticks(ax, table, xlabel)
     enough = table["n"].to_numpy() >= min_n

@@ -28,8 +28,8 @@ import time
 from pathlib import Path
 
 from precog import cache, paths
+from precog.compendium.profiles import load_profile
 from precog.errors import PrecogError
-from precog.profiles import load_profile
 from precog.progress import ENV as PROGRESS_ENV
 
 log = logging.getLogger("precog")
@@ -63,7 +63,7 @@ def stamp(name: str, profile: str, upstream: dict[str, str]) -> str:
     parts = {
         "notebook": source_digest(paths.NOTEBOOKS / f"{name}.ipynb"),
         "profile": hashlib.sha256((paths.PARAMS / f"{profile}.yaml").read_bytes()).hexdigest(),
-        "code": cache.code_digest(*sorted(p.stem for p in paths.PACKAGE.glob("*.py"))),
+        "code": cache.code_digest(*cache.package_modules()),
         "upstream": {k: upstream[k] for k in sorted(upstream)},
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
@@ -236,7 +236,7 @@ def reproduce(profile: str = "demo", force: bool = False, jobs: int = 2) -> Path
                 done(*future.result())
     write_index(build, profile, timings)
     if profile == "demo":  # README's results section follows the demo's figures
-        from precog.report import update_readme
+        from precog.compendium.report import update_readme
 
         if update_readme(paths.ROOT / "README.md", paths.FIGURES):
             log.info("README.md: results section rewritten from figures/")
@@ -272,7 +272,7 @@ def _caption(notebook: Path) -> str:
 
 def _headline(figs: Path) -> str:
     """The study's answer in sentences, generated from figures/ (empty without the study)."""
-    from precog import present
+    from precog.compendium import present
 
     effects = figs / "study_effects.json"
     if not effects.is_file():
@@ -286,8 +286,8 @@ def _table(csv: Path) -> str:
     bins under plotting.MIN_N), with the notebook's title as heading and a link to it."""
     import pandas as pd
 
-    from precog import present
-    from precog.plotting import MIN_N
+    from precog.compendium import present
+    from precog.compendium.plotting import MIN_N
 
     title = _caption(paths.NOTEBOOKS / f"{csv.stem}.ipynb")
     df = pd.read_csv(csv).drop(columns=["bin", "lo", "hi"], errors="ignore")
@@ -304,7 +304,7 @@ def write_index(build: Path, profile: str, timings: dict[str, float]) -> Path:
     """build/<profile>/index.html, the landing page: title, introduction, the headline
     numbers (generated), every figure with its caption and a link to its notebook's HTML,
     the tables, links to every notebook and to README."""
-    from precog.pipeline import figures_dir
+    from precog.compendium.profiles import figures_dir
 
     figs = figures_dir(load_profile(profile))
     rel = Path(os.path.relpath(figs, build))

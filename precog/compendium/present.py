@@ -2,10 +2,10 @@
 "What this run shows" sentence printed after every figure and table.
 
 Every reading is a pure function of the numbers an artifact writes to figures/*.json
-(the dict :func:`precog.plotting.save_numbers` returns), so the sentence is generated from
+(the dict :func:`precog.compendium.plotting.save_numbers` returns), so the sentence is generated from
 the result and stays true when a rerun moves the numbers. Wording of intervals
 ("includes zero", "lies above zero") is judged on the rounded numbers shown, with the
-helpers README's results section uses (:mod:`precog.report`).
+helpers README's results section uses (:mod:`precog.compendium.report`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import html
 
 import pandas as pd
 
-from precog.plotting import MIN_N, RANK_CLASSES, rank_colour
-from precog.report import answer_text, bracket, bracket_r, missing, record, share, side
+from precog.compendium.plotting import MIN_N, RANK_CLASSES, rank_colour
+from precog.compendium.report import answer_text, bracket, bracket_r, missing, record, share, side
 
 
 def ci_column(df: pd.DataFrame, value: str, low: str = "ci_low", high: str = "ci_high", digits: int = 3,
@@ -222,7 +222,11 @@ def study(headline: dict, regression: list[dict]) -> str:
     text = answer_text(headline, None).replace("**So: are memorized examples better classified?** ", "")
     reg = [r for r in regression if r["model"] == "adjusted" and r["term"].startswith("seen text@")]
     if reg:
-        r = reg[0]
+        r = max(reg, key=lambda row: int(row["term"].rpartition("@")[2]))  # the top dose, as the crossover's
+    if reg and r["coef"] is None:
+        text += (" The adjusted logistic regression of the same contrast has no finite estimate here (the outcome "
+                 "is separated by its covariates, or does not vary).")
+    elif reg:
         text += (f" The adjusted logistic coefficient of the same contrast is {r['coef']:+.3f} log-odds "
                  f"[{r['ci_low']:+.3f}, {r['ci_high']:+.3f}] (its interval {side(r, scale=1, digits=3)}). It compares "
                  "seen rows with every other row of the pre-trained models, never-injected examples included, so "
@@ -248,7 +252,7 @@ def explained(numbers: dict, k: tuple[int, ...]) -> str:
 # ---------------------------------------------------------------- the token view of precog_explained
 def token_html(tokens: list[str], ranks: list[int], guesses: list[list[str]] | None = None) -> str:
     """An example's tokens as inline HTML that wraps, each on the colour of its rank class
-    (the same colours as :func:`precog.plotting.token_strip`), its rank in small type, the
+    (the same colours as :func:`precog.compendium.plotting.token_strip`), its rank in small type, the
     model's top guesses on hover, and a legend."""
     spans = []
     for i, (tok, rank) in enumerate(zip(tokens, ranks, strict=True)):

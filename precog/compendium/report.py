@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-BEGIN = "<!-- results:begin (rendered by `precog render-readme` from figures/*.json: edit precog/report.py, not this) -->"
+BEGIN = "<!-- results:begin (rendered by `precog render-readme` from figures/*.json: edit precog/compendium/report.py, not this) -->"
 END = "<!-- results:end -->"
 TARGET_HALF_WIDTH = 0.04  # the precision the study was designed for (4 points)
 
@@ -264,7 +264,7 @@ def render(figures: Path) -> str:
     out = [
         BEGIN,
         "",
-        "Every number and every verdict below is rendered from `figures/*.json` by `precog/report.py` at the "
+        "Every number and every verdict below is rendered from `figures/*.json` by `precog/compendium/report.py` at the "
         "end of `make reproduce`, so after a rerun on another machine they change together with the figures. "
         "Accuracies are shares of examples; differences are in percentage points. Intervals are 95% "
         f"percentile bootstrap intervals: over examples for the baselines and correlations; for the seen − unseen "

@@ -33,9 +33,9 @@ import numpy as np
 import pandas as pd
 
 from precog.configs import ARMS, StudyConfig
+from precog.data.tasks import Task
+from precog.data.text import ngrams, words
 from precog.errors import PrecogError
-from precog.overlap import ngrams, words
-from precog.tasks import Task
 
 NGRAM = 8  # contamination: no shared word 8-gram
 
@@ -47,7 +47,7 @@ def example_text(task: Task, row) -> str:
 
 def fingerprints(text: str, n: int = NGRAM) -> set:
     """What two texts must not share: their word n-grams and their normalised sentences."""
-    from precog.corpus import split_sentences
+    from precog.data.corpus import split_sentences
 
     out: set = set(ngrams(words(text), n))
     out.update(" ".join(words(s)) for s in split_sentences(text) if words(s))
@@ -200,7 +200,7 @@ def segments(task: Task, row, arm: str) -> tuple[str, str | None, str | None]:
     """The passage injected for one example: (segment A, segment B or None, slot word or None).
 
     text+label puts the label word in the slot after the last segment (where the prompt
-    head reads its [MASK] when fine-tuning; see :func:`precog.pretrain.encode`); text has none.
+    head reads its [MASK] when fine-tuning; see :func:`precog.study.sequences.encode`); text has none.
     """
     parts = [str(row[f]) for f in task.text_fields]
     word = task.label_words[int(row["label"])] if arm == "text+label" else None

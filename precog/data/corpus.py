@@ -13,7 +13,7 @@ import re
 import xml.etree.ElementTree as ET
 from functools import lru_cache
 
-from precog.data import SOURCES, read_member
+from precog.data.sources import SOURCES, read_member
 
 WIKI = SOURCES["gensim"].members[0]
 LEE = SOURCES["gensim"].members[1]

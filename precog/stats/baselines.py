@@ -20,7 +20,7 @@ from sklearn.linear_model import LogisticRegressionCV
 from sklearn.pipeline import make_pipeline
 
 from precog.configs import FinetuneConfig
-from precog.tasks import SEED, Task, get_task
+from precog.data.tasks import SEED, Task, get_task
 
 C_GRID = (0.1, 1.0, 10.0, 100.0)
 
@@ -50,7 +50,7 @@ def baseline_records(task_name: str, config: FinetuneConfig, eval_ids: Sequence[
     Returns:
         task, id, label, model (baseline name), correct (0/1 float).
     """
-    from precog.tasks import training_subset
+    from precog.data.tasks import training_subset
 
     task = get_task(task_name)
     train = task.load(task.train_split).to_pandas()

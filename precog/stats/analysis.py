@@ -23,6 +23,7 @@ N_BINS = 5
 N_BOOT = 1000
 CI = 0.95
 POWER = 0.8
+SEPARATED = 15.0  # |fitted log-odds| beyond which a logistic fit is taken as separated (no finite estimate)
 
 
 # ---------------------------------------------------------------- the one bootstrap
@@ -96,7 +97,8 @@ def bootstrap(
         level: coverage of the percentile interval.
     Returns:
         estimate (statistic of the data), ci_low, ci_high, se (standard deviation of the
-        replicates), n (rows). NaN interval when no replicate is finite.
+        replicates), n (rows). Replicates that are not finite (a fit with no estimate on that
+        resample) are left out; NaN interval when no replicate is finite.
     """
     arrays = tuple(np.asarray(a) for a in arrays)
     n = len(arrays[0])
@@ -123,6 +125,12 @@ def bootstrap(
         return float(x) if np.ndim(x) == 0 else np.asarray(x, dtype=float)
 
     return {"estimate": out(estimate), "ci_low": out(lo), "ci_high": out(hi), "se": out(se), "n": int(n)}
+
+
+def interval(r: dict, name: str = "estimate", prefix: str = "") -> dict:
+    """The {<name>, <prefix>ci_low, <prefix>ci_high} columns of a :func:`bootstrap` result
+    (the one way a table row gets its estimate and interval)."""
+    return {name: r["estimate"], f"{prefix}ci_low": r["ci_low"], f"{prefix}ci_high": r["ci_high"]}
 
 
 def mean(x: np.ndarray) -> float:
@@ -168,7 +176,7 @@ def seed_average(records: pd.DataFrame, keys: Sequence[str] = ("task", "id")) ->
     """Per-example means over fine-tuning seeds of correct, p_gold, p_pred and p_gold_epoch*.
 
     Args:
-        records: one row per (task, seed, id) [per model], as written by :mod:`precog.finetune`.
+        records: one row per (task, seed, id) [per model], as written by :mod:`precog.engine.finetune`.
     """
     cols = [c for c in records.columns if c in ("correct", "p_gold", "p_pred") or c.startswith("p_gold_epoch")]
     out = records.groupby(list(keys), sort=True)[cols].mean(numeric_only=False)
@@ -200,11 +208,10 @@ def accuracy_by_bin(
         for t, task in enumerate(sorted(set(tasks))):
             m = (bins == b) & (tasks == task)
             r = bootstrap(mean, correct[m], seed=seed + 100 * b + t)
-            per_task.append({"task": task, **where, "n": r["n"], "accuracy": r["estimate"],
-                             "ci_low": r["ci_low"], "ci_high": r["ci_high"]})
+            per_task.append({"task": task, **where, "n": r["n"], **interval(r, "accuracy")})
         m = bins == b
         r = bootstrap(mean, correct[m], strata=tasks[m], seed=seed + 100 * b + 99)
-        pooled.append({**where, "n": r["n"], "accuracy": r["estimate"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]})
+        pooled.append({**where, "n": r["n"], **interval(r, "accuracy")})
     per_task = pd.DataFrame(per_task).sort_values(["task", "bin"], ignore_index=True)
     return per_task, pd.DataFrame(pooled)
 
@@ -238,7 +245,7 @@ def correlations(df: pd.DataFrame, scores: Sequence[str], seed: int = 0) -> pd.D
             x = part[s].to_numpy(dtype=float)
             for name, fn, target in (("spearman", _spearman, y), ("point_biserial", _pearson, (y > 0.5).astype(float))):
                 r = bootstrap(fn, x, target, strata=strata, seed=seed + i)
-                rows.append({"task": task, "score": s, "statistic": name, **{k: r[k] for k in ("estimate", "ci_low", "ci_high", "n")}})
+                rows.append({"task": task, "score": s, "statistic": name, **interval(r), "n": r["n"]})
     return pd.DataFrame(rows)
 
 
@@ -256,7 +263,7 @@ def spearman_with(df: pd.DataFrame, scores: Sequence[str], targets: Sequence[str
             part = df.dropna(subset=[s, t])
             r = bootstrap(_spearman, part[s].to_numpy(dtype=float), part[t].to_numpy(dtype=float),
                           strata=part["task"].to_numpy(), seed=seed + 10 * i + j)
-            rows.append({"score": s, "target": t, **{k: r[k] for k in ("estimate", "ci_low", "ci_high", "n")}})
+            rows.append({"score": s, "target": t, **interval(r), "n": r["n"]})
     return pd.DataFrame(rows)
 
 
@@ -275,22 +282,26 @@ def design_matrix(frame: pd.DataFrame, numeric: Sequence[str], categorical: Sequ
     return (np.hstack(parts) if parts else np.zeros((len(frame), 0))), names
 
 
-def logistic_fit(x: np.ndarray, correct: np.ndarray, iterations: int = 30) -> np.ndarray:
+def logistic_fit(x: np.ndarray, correct: np.ndarray, iterations: int = 50) -> np.ndarray:
     """Unpenalised logistic regression (with intercept) of a share-correct outcome on ``x``.
 
     Newton-Raphson on the binomial log-likelihood, with ``correct`` (N,) in [0, 1] (a seed
-    average) as the outcome: the same estimate as one row per seed.
+    average) as the outcome: the same estimate as one row per seed, and as sklearn's
+    ``LogisticRegression(C=inf)`` (``tests/test_analysis.py``), at a tenth of its time per fit,
+    which matters because :func:`logistic_terms` refits 1,000 times for an interval.
 
     Args:
         x: (N, P) predictors.
         correct: (N,) outcomes in [0, 1].
     Returns:
         (P,) coefficients in log-odds per unit (intercept excluded); NaNs when the outcome
-        does not vary.
+        does not vary, when the fit does not converge, or when the classes are separated
+        (a fitted log-odds beyond +-SEPARATED: no finite estimate exists).
     """
     c = np.asarray(correct, dtype=float)
+    nan = np.full(x.shape[1], np.nan)
     if x.shape[1] == 0 or np.ptp(c) == 0:
-        return np.full(x.shape[1], np.nan)
+        return nan
     design = np.hstack([np.ones((len(c), 1)), np.asarray(x, dtype=float)])
     beta = np.zeros(design.shape[1])
     for _ in range(iterations):
@@ -300,6 +311,10 @@ def logistic_fit(x: np.ndarray, correct: np.ndarray, iterations: int = 30) -> np
         beta += step
         if np.max(np.abs(step)) < 1e-8:
             break
+    else:
+        return nan  # no convergence
+    if np.abs(design @ beta).max() > SEPARATED:
+        return nan
     return beta[1:]
 
 
@@ -325,58 +340,12 @@ def logistic_terms(
                          "odds_ratio": np.exp(est), "n": r["n"]})
 
 
-# ---------------------------------------------------------------- calibration
-def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, n_bins: int = 10) -> float:
-    """ECE: sum over equal-width confidence bins of (n_b / N) |accuracy_b - confidence_b|.
-
-    Args:
-        confidence: (N,) probability of the predicted class, in [0, 1].
-        correct: (N,) 1 if the prediction was right, else 0.
-    """
-    confidence = np.asarray(confidence, dtype=float)
-    correct = np.asarray(correct, dtype=float)
-    if len(confidence) == 0:
-        return float("nan")
-    bins = assign_bins(confidence, default_edges(n_bins))
-    total = 0.0
-    for b in np.unique(bins):
-        m = bins == b
-        total += m.sum() / len(confidence) * abs(correct[m].mean() - confidence[m].mean())
-    return float(total)
-
-
-def calibration_by_bin(
-    records: pd.DataFrame, scores: pd.DataFrame, score: str, edges: Sequence[float] | None = None, seed: int = 0
-) -> pd.DataFrame:
-    """ECE of the fine-tuned classifiers within each PreCog bin, with bootstrap CIs that
-    resample *examples* (with all their records: every model and seed) within tasks.
-
-    Args:
-        records: one row per (task, seed, id) [per model] prediction with correct and p_pred.
-        scores: one row per (task, id) with ``score``.
-    Returns:
-        bin, label, n (examples), n_records, accuracy, confidence (mean p_pred), ece,
-        ece_ci_low, ece_ci_high.
-    """
-    edges = default_edges() if edges is None else np.asarray(edges, dtype=float)
-    merged = records.merge(scores[["task", "id", score]], on=["task", "id"], how="inner")
-    bins = assign_bins(merged[score].to_numpy(), edges)
-    rows = []
-    for b, label in enumerate(bin_labels(edges)):
-        part = merged[bins == b]
-        conf, corr = part["p_pred"].to_numpy(dtype=float), part["correct"].to_numpy(dtype=float)
-        example = (part["task"].astype(str) + ":" + part["id"].astype(str)).to_numpy()
-        r = bootstrap(expected_calibration_error, conf, corr, strata=part["task"].to_numpy(), clusters=example, seed=seed + b)
-        rows.append({"bin": b, "label": label, "n": len(np.unique(example)), "n_records": len(part),
-                     "accuracy": mean(corr), "confidence": mean(conf),
-                     "ece": r["estimate"], "ece_ci_low": r["ci_low"], "ece_ci_high": r["ci_high"]})
-    return pd.DataFrame(rows)
-
-
 # ---------------------------------------------------------------- membership detection
 def auroc(y: np.ndarray, s: np.ndarray) -> float:
     """Area under the ROC curve of scores ``s`` (N,) for labels ``y`` (N,) in {0, 1}: the
-    Mann-Whitney U of the positives' ranks (ties count one half) over n_pos x n_neg."""
+    Mann-Whitney U of the positives' ranks (ties count one half) over n_pos x n_neg; NaN
+    when one class is absent. Equal to sklearn's ``roc_auc_score`` (``tests/test_analysis.py``)
+    at a fifteenth of its time, which matters inside a 1,000-resample bootstrap."""
     y = np.asarray(y, dtype=bool)
     n_pos, n_neg = int(y.sum()), int((~y).sum())
     if n_pos == 0 or n_neg == 0:
@@ -401,8 +370,7 @@ def membership_auroc(df: pd.DataFrame, scores: Sequence[str], group: str = "dose
             pos = df.loc[df[group] == d, s].dropna().to_numpy(dtype=float)
             y = np.r_[np.ones(len(pos)), np.zeros(len(neg))]
             r = bootstrap(auroc, y, np.r_[pos, neg], strata=y, seed=seed + 100 * i + int(d))
-            rows.append({"score": s, group: int(d), "n_member": len(pos), "n_nonmember": len(neg),
-                         "auroc": r["estimate"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]})
+            rows.append({"score": s, group: int(d), "n_member": len(pos), "n_nonmember": len(neg), **interval(r, "auroc")})
     return pd.DataFrame(rows)
 
 
@@ -412,27 +380,5 @@ def mean_by_group(df: pd.DataFrame, value: str, group: str | Sequence[str], seed
     keys = [group] if isinstance(group, str) else list(group)
     for i, (g, part) in enumerate(df.groupby(keys, sort=True)):
         r = bootstrap(mean, part[value].dropna().to_numpy(dtype=float), seed=seed + i)
-        rows.append({**dict(zip(keys, g, strict=True)), "n": r["n"], "mean": r["estimate"],
-                     "ci_low": r["ci_low"], "ci_high": r["ci_high"]})
+        rows.append({**dict(zip(keys, g, strict=True)), "n": r["n"], **interval(r, "mean")})
     return pd.DataFrame(rows)
-
-
-def data_map(records: pd.DataFrame) -> pd.DataFrame:
-    """Data-map coordinates per record: confidence = mean and variability = std of p_gold over epochs."""
-    epochs = records[[c for c in records.columns if c.startswith("p_gold_epoch")]].to_numpy(dtype=float)
-    return records.assign(confidence=epochs.mean(axis=1), variability=epochs.std(axis=1))
-
-
-def epoch_accuracy(records: pd.DataFrame) -> pd.DataFrame:
-    """Accuracy on the evaluation examples after each fine-tuning epoch, averaged over runs.
-
-    A prediction counts as right at epoch e when p_gold_epoch{e} > 1/2, which is exactly
-    argmax = gold for a two-class task (every demo task); for more classes it is a lower
-    bound. Args: records: one row per (task, model, seed, id) with p_gold_epoch1..E.
-    Returns: task, model, epoch, accuracy."""
-    prefix = "p_gold_epoch"
-    cols = sorted((c for c in records.columns if c.startswith(prefix)), key=lambda c: int(c.removeprefix(prefix)))
-    right = records[["task", "model"]].assign(**{c: records[c] > 0.5 for c in cols})
-    long = right.melt(id_vars=["task", "model"], value_vars=cols, var_name="epoch", value_name="accuracy")
-    long["epoch"] = long["epoch"].str.removeprefix(prefix).astype(int)
-    return long.groupby(["task", "model", "epoch"], sort=True)["accuracy"].mean().reset_index()

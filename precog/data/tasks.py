@@ -33,9 +33,9 @@ from pathlib import Path
 import datasets
 import pandas as pd
 
-from precog import corpus
+from precog.data import corpus
+from precog.data.text import words
 from precog.errors import PrecogError
-from precog.overlap import words
 
 GLUE_HUB_ROOT = "hf://datasets/nyu-mll/glue"
 SEED = 1234
@@ -115,7 +115,7 @@ def load_glue_split(config: str, split: str, root: str = GLUE_HUB_ROOT) -> datas
     except Exception as err:  # offline, missing files, hub errors: all end the same way
         raise PrecogError(
             f"cannot load GLUE {config}/{split} from {root} ({type(err).__name__}); offline, use the demo profile "
-            "(--profile demo) or a local copy in GLUE's layout (PRECOG_GLUE_DIR) or your own file (precog.tasks.file_task)"
+            "(--profile demo) or a local copy in GLUE's layout (PRECOG_GLUE_DIR) or your own file (precog.data.tasks.file_task)"
         ) from None
     return ds.rename_column("idx", "id") if "idx" in ds.column_names else ds
 

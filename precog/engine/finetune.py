@@ -53,10 +53,10 @@ from transformers.utils import logging as hf_logging
 from precog import cache
 from precog.concurrent import side_by_side
 from precog.configs import FinetuneConfig
+from precog.data.tasks import Task, check_label_words, get_task, training_subset
+from precog.engine.callbacks import quiet
+from precog.engine.models import gather_hidden, load_tokenizer
 from precog.errors import PrecogError
-from precog.models import gather_hidden, load_tokenizer
-from precog.progress import quiet
-from precog.tasks import Task, check_label_words, get_task, training_subset
 
 log = logging.getLogger("precog")
 
@@ -149,7 +149,7 @@ def run_key(task: Task, model: str, seed: int, config: FinetuneConfig, eval_ids:
             "seed": seed,
             "config": asdict(config),
             "eval_ids": None if eval_ids is None else sorted(int(i) for i in eval_ids),
-            "code": cache.code_digest("finetune"),
+            "code": cache.code_digest(__name__),
         }
     )
 
@@ -316,7 +316,7 @@ def load_predictions(folder: Path) -> pd.DataFrame:
 # ---------------------------------------------------------------- many runs
 @dataclass(frozen=True)
 class Run:
-    """One fine-tuning run, as :func:`precog.finetune.finetune` takes it."""
+    """One fine-tuning run, as :func:`precog.engine.finetune.finetune` takes it."""
 
     task: str
     model: str

@@ -1,6 +1,6 @@
 """environment.yml for conda users, written from requirements.lock (``make lock``).
 
-``python -m precog.envfile requirements.lock > environment.yml``; a test checks that the
+``python -m precog.compendium.envfile requirements.lock > environment.yml``; a test checks that the
 two files pin the same set.
 """
 

@@ -1,9 +1,9 @@
 """Effects of the controlled study (demo/smoke profiles): does being in the pre-training
-corpus change fine-tuned accuracy? All intervals come from :func:`precog.analysis.bootstrap`.
+corpus change fine-tuned accuracy? All intervals come from :func:`precog.stats.analysis.bootstrap`.
 
-Inputs are the frames of :mod:`precog.pipeline`:
+Inputs are the frames of :mod:`precog.compendium.pipeline`:
 
-* ``study`` (:func:`precog.pipeline.study_frame`): one row per (task, id, model in 0..K-1)
+* ``study`` (:attr:`precog.compendium.frames.Run.study`): one row per (task, id, model in 0..K-1)
   with ``correct``, the example's ``arm``/``dose``, ``injected_into`` and ``seen``
   (injected into this model);
 * ``random`` : one row per (task, id) with ``correct_random`` (random init, seeds averaged).
@@ -23,18 +23,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from precog.analysis import bootstrap, logistic_terms, mean, minimum_detectable_effect
+from precog.stats.analysis import bootstrap, interval, logistic_terms, mean, minimum_detectable_effect
 
 INTERVAL = ("estimate", "ci_low", "ci_high")
 
 
-def _interval(r: dict) -> dict:
-    return {k: r[k] for k in INTERVAL}
-
-
 def two_level(values: np.ndarray, models: np.ndarray, seed: int = 0) -> dict:
     """Mean of ``values`` with the two-level bootstrap: models with replacement, then rows
-    within each drawn model with replacement (:func:`precog.analysis.bootstrap`).
+    within each drawn model with replacement (:func:`precog.stats.analysis.bootstrap`).
 
     Args:
         values: (N,) one number per (example, model) row, e.g. seen - unseen correctness.
@@ -87,7 +83,7 @@ def cell_effects(study: pd.DataFrame, passes: int, seed: int = 0) -> pd.DataFram
             r = two_level(d["diff"].to_numpy(), d["model"].to_numpy(), seed=seed + 10 * i + j)
             rows.append({"arm": arm, "dose": int(dose), "exposures": int(dose) * passes, "task": task, "n": r["n"],
                          "models": r["models"], "acc_seen": mean(d["seen"].to_numpy()),
-                         "acc_unseen": mean(d["unseen"].to_numpy()), **_interval(r), "se": r["se"]})
+                         "acc_unseen": mean(d["unseen"].to_numpy()), **interval(r), "se": r["se"]})
     return pd.DataFrame(rows)
 
 
@@ -110,7 +106,7 @@ def transfer_rows(study: pd.DataFrame, random: pd.DataFrame) -> pd.DataFrame:
 def crossed(values: np.ndarray, examples: np.ndarray, models: np.ndarray, seed: int = 0) -> dict:
     """Mean of ``values`` over (example, model) rows of a crossed design (each example under
     several models), with examples and models resampled independently
-    (:func:`precog.analysis.resample`'s pigeonhole bootstrap): an example's difficulty is
+    (:func:`precog.stats.analysis.resample`'s pigeonhole bootstrap): an example's difficulty is
     shared by all its rows, so resampling rows within models would count it K times.
 
     Returns:
@@ -135,7 +131,7 @@ def transfer(rows: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
         r = crossed(d["diff"].to_numpy(), d["id"].to_numpy(), d["model"].to_numpy(), seed=seed + i)
         out.append({"task": task, "n": r["n"], "examples": int(d["id"].nunique()), "models": r["models"],
                     "acc_pretrained": mean(d["correct"].to_numpy()), "acc_random": mean(d["correct_random"].to_numpy()),
-                    **_interval(r)})
+                    **interval(r)})
     return pd.DataFrame(out)
 
 
@@ -234,8 +230,7 @@ def accuracy_table(records: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     rows = []
     for i, ((task, model), d) in enumerate(records.groupby(["task", "model"], sort=False)):
         r = bootstrap(mean, d["correct"].to_numpy(dtype=float), seed=seed + i)
-        rows.append({"task": task, "model": model, "n": r["n"], "accuracy": r["estimate"],
-                     "ci_low": r["ci_low"], "ci_high": r["ci_high"]})
+        rows.append({"task": task, "model": model, "n": r["n"], **interval(r, "accuracy")})
     return pd.DataFrame(rows)
 
 
@@ -251,5 +246,5 @@ def model_rows(unseen: pd.DataFrame) -> pd.DataFrame:
 def seen_vs_never(study: pd.DataFrame) -> pd.DataFrame:
     """Accuracy by the example's status in the model measuring it: never injected, unseen
     (given to another model) and seen, per arm and dose: the between-example view (study:
-    pipeline.study_frame, whose ``status`` column pipeline.with_membership derives)."""
+    the study frame, whose ``status`` column frames.with_membership derives)."""
     return study.groupby(["arm", "dose", "status"])["correct"].agg(["size", "mean"]).reset_index()

@@ -1,7 +1,8 @@
-"""The compendium's pipeline as cached steps: models -> scores -> fine-tuning -> analysis frames.
+"""The compendium's pipeline as cached steps: models -> scores -> fine-tuning (the frames the
+notebooks analyse are built from them by :mod:`precog.compendium.frames`).
 
 Notebooks call these with the profile papermill names (``profile = "demo"``; see
-:mod:`precog.profiles`). Every step is cached under a key of what determines it, code
+:mod:`precog.compendium.profiles`). Every step is cached under a key of what determines it, code
 included (:func:`precog.cache.code_digest`), so rerunning a notebook is cheap and a code
 change recomputes what it affects; ``cached_only=True`` (artifact notebooks) refuses to
 recompute and says which notebook to run first.
@@ -20,27 +21,16 @@ import os
 from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from precog import cache, paths
+from precog import cache
+from precog.compendium.profiles import Profile, figures_dir, load_profile
+from precog.data.tasks import get_task
 from precog.errors import PrecogError
-from precog.profiles import Profile, load_profile
 from precog.progress import say
-from precog.tasks import get_task
 
 RANDOM = "random"
 HUB = "pretrained"
-
-
-def figures_dir(profile: Profile | str) -> Path:
-    """Where a profile's artifacts go: figures/ (demo), figures/paper/, build/<profile>/figures/."""
-    profile = load_profile(profile)
-    folder = {"demo": paths.FIGURES, "paper": paths.FIGURES / "paper"}.get(
-        profile.name, paths.BUILD / profile.name / "figures"
-    )
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def concurrent_runs(profile: Profile) -> int:
@@ -60,7 +50,7 @@ def models(profile: Profile | str, cached_only: bool = False, progress: bool = T
     profile = load_profile(profile)
     if not profile.controlled:
         return {HUB: str(profile.model)}
-    from precog import pretrain
+    from precog.study import pretrain
 
     args = (profile.pretrain, profile.study, profile.tasks)
     if cached_only and not cache.is_done(cache.entry("pretrain", pretrain.base_key(*args))):
@@ -68,6 +58,25 @@ def models(profile: Profile | str, cached_only: bool = False, progress: bool = T
     out = {m: str(f) for m, f in pretrain.study_models(*args, runs=concurrent_runs(profile), progress=progress).items()}
     out[RANDOM] = str(pretrain.random_model(*args, progress=progress))
     return out
+
+
+def model_info(profile: Profile | str) -> dict:
+    """What pre-training wrote about the controlled study's models: {"base": the base model's
+    pretrain.json, "models": {name: pretrain.json}, "quality": {name: quality.json}}."""
+    import json
+
+    from precog.study import pretrain
+
+    profile = load_profile(profile)
+    folders = models(profile, cached_only=True)
+    base = pretrain.base_model(profile.pretrain, profile.study, profile.tasks, progress=False)
+
+    def read(folder, name: str) -> dict:
+        return json.loads((Path(folder) / name).read_text())
+
+    names = pretrained_names(profile)
+    return {"base": read(base, "pretrain.json"), "models": {m: read(folders[m], "pretrain.json") for m in names},
+            "quality": {m: read(folders[m], "quality.json") for m in names}}
 
 
 def pretrained_names(profile: Profile | str) -> tuple[str, ...]:
@@ -87,7 +96,7 @@ def finetune_seeds(profile: Profile | str, model: str) -> tuple[int, ...]:
 
 def manifest(profile: Profile | str) -> pd.DataFrame | None:
     """The membership manifest (task, id, label, arm, dose, exposures, model, source), or None for a hub model."""
-    from precog.study import read_manifest
+    from precog.study.design import read_manifest
 
     profile = load_profile(profile)
     if not profile.controlled:
@@ -125,7 +134,7 @@ def scores(profile: Profile | str, cached_only: bool = False, progress: bool = T
 
     profile = load_profile(profile)
     folders = models(profile, cached_only, progress)
-    outputs, todo = {}, []
+    outputs, todo, names = {}, [], []
     for name in pretrained_names(profile):
         for task in profile.tasks:
             key = cache.key_of(
@@ -135,7 +144,7 @@ def scores(profile: Profile | str, cached_only: bool = False, progress: bool = T
                     "ids": eval_ids(profile, task),
                     "k": list(profile.k),
                     "score": asdict(profile.score),
-                    "code": cache.code_digest("scoring"),
+                    "code": cache.code_digest("engine.scoring"),
                 }
             )
             outputs[name, task] = cache.entry("scores", key) / f"{task}.parquet"
@@ -144,13 +153,13 @@ def scores(profile: Profile | str, cached_only: bool = False, progress: bool = T
                     raise _missing(f"PreCog scores of {task} under model {name}", "01_score")
                 todo.append({"frame": eval_frame(profile, task), "model": folders[name], "task": task, "key": key,
                              "k": profile.k, "score": profile.score})
+                names.append(name)
     if todo:
         n = concurrent_runs(profile)
 
         def started(i: int) -> None:
             if progress:
-                job = todo[i]
-                say(f"scoring {job['task']} under model {Path(job['model']).name} ({i + 1} of {len(todo)})")
+                say(f"scoring {todo[i]['task']} under model {names[i]} ({i + 1} of {len(todo)})")
 
         side_by_side(_score_job, [dict(job, progress=progress and n <= 1) for job in todo], n, on_start=started)
     frames = [pd.read_parquet(out).assign(task=task, model=name) for (name, task), out in outputs.items()]
@@ -161,7 +170,7 @@ def scores(profile: Profile | str, cached_only: bool = False, progress: bool = T
 
 def _score_job(frame: pd.DataFrame, model: str, task: str, key: str, k, score, progress: bool) -> None:
     """One cached scoring job of :func:`scores` (resumes from its finished chunks)."""
-    from precog.scoring import score_to_file
+    from precog.engine.scoring import score_to_file
 
     t = get_task(task)
     with cache.cached("scores", key, resume=True) as e:
@@ -181,7 +190,7 @@ def predictions(profile: Profile | str, cached_only: bool = False, progress: boo
     :func:`concurrent_runs`; see :mod:`precog.concurrent`); each gives what it gives alone.
     """
     from precog.concurrent import resolve_runs
-    from precog.finetune import Run, load_predictions, run_all, run_key
+    from precog.engine.finetune import Run, load_predictions, run_all, run_key
 
     profile = load_profile(profile)
     folders = models(profile, cached_only, progress)
@@ -207,64 +216,6 @@ def predictions(profile: Profile | str, cached_only: bool = False, progress: boo
         run_all([r for _, r in todo], n, progress=progress, on_start=started if progress else None)
     frames = [load_predictions(run.folder).assign(model=name) for (name, _, _), run in runs.items()]
     return pd.concat(frames, ignore_index=True)
-
-
-def study_frame(profile: Profile | str, with_scores: bool = True) -> pd.DataFrame:
-    """One row per (task, id, pre-trained model) with seed-averaged correctness, the scores
-    under that model (``with_scores``) and, for the controlled study, the example's
-    membership in it.
-
-    Columns: task, id, label, model, correct, p_gold, p_pred, n_seeds, [precog@k..., n_tokens,]
-    and (controlled) arm, dose, exposures, injected_into, source, seen (injected into this
-    model), dose_seen (dose if seen else 0).
-    """
-    from precog.analysis import seed_average
-
-    profile = load_profile(profile)
-    records = predictions(profile, cached_only=True)
-    df = seed_average(records[records["model"] != RANDOM], keys=("task", "id", "model"))
-    if with_scores:
-        scored = scores(profile, cached_only=True)
-        df = df.merge(scored, on=["task", "id", "model"], how="inner", validate="one_to_one")
-        if len(df) != len(scored):
-            raise PrecogError("scores and fine-tuning records cover different examples; rerun 01_score and 02_finetune")
-    members = manifest(profile)
-    if members is not None:
-        df = with_membership(df, members)
-    return df.sort_values(["task", "id", "model"], ignore_index=True)
-
-
-def with_membership(df: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
-    """Rows of ``df`` (one per task, id, model) joined with the study manifest: arm, dose,
-    exposures, injected_into, source, and the example's membership in the row's model:
-    seen (bool), dose_seen (dose if seen else 0), status ('seen', 'unseen' or 'never').
-    The one place where seen / unseen is derived."""
-    members = members.rename(columns={"model": "injected_into"})
-    members = members.drop(columns="label") if "label" in df else members
-    df = df.drop(columns=[c for c in members if c in df and c not in ("task", "id")])  # the manifest's copy wins
-    df = df.merge(members, on=["task", "id"], how="left", validate="many_to_one")
-    df["seen"] = df["injected_into"] == df["model"]
-    df["dose_seen"] = np.where(df["seen"], df["dose"], 0)
-    df["status"] = np.where(df["arm"] == "never", "never", np.where(df["seen"], "seen", "unseen"))
-    return df
-
-
-def study_effects(profile: Profile | str, with_scores: bool = True) -> dict:
-    """The controlled study's effects (:mod:`precog.effects`) from the cached models and runs.
-
-    Returns:
-        {"study": study frame, "cells": cell effects, "transfers": transfer per task,
-        "quality": each model on the never examples, "headline": figures/study_effects.json}.
-    """
-    from precog import effects
-
-    profile = load_profile(profile)
-    study = study_frame(profile, with_scores=with_scores)
-    cells = effects.cell_effects(study, profile.study.passes)
-    transfers = effects.transfer(effects.transfer_rows(study, unseen_frame(profile, study)))
-    headline = {**effects.headline(study, cells, transfers, profile.study.passes), "design": design_key(profile)}
-    return {"study": study, "cells": cells, "transfers": transfers, "quality": effects.model_quality(study),
-            "headline": headline}
 
 
 def design_key(profile: Profile | str) -> str:
@@ -293,74 +244,16 @@ def replicate(profile: Profile | str, number: int = 1, progress: bool = True) ->
     """Run study replicate ``number`` (trains its K models and fine-tunes them; no scoring)
     and write its study_effects.json, study_cells.csv and study_manifest.csv to
     ``<figures>/replicate/``; returns that folder."""
-    from precog import plotting
+    from precog.compendium import plotting
+    from precog.compendium.frames import Run
 
     rep = replicate_profile(profile, number)
     models(rep, progress=progress)
     predictions(rep, progress=progress)
-    results = study_effects(rep, with_scores=False)
+    results = Run(rep, scored=False).effects
     out = figures_dir(rep) / "replicate"
     out.mkdir(parents=True, exist_ok=True)
     plotting.save_numbers({**results["headline"], "replicate": int(number)}, out, "study_effects")
     plotting.save_table(results["cells"], out, "study_cells")
     plotting.save_table(manifest(rep), out, "study_manifest")
     return out
-
-
-def unseen_frame(profile: Profile | str, study: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per (task, id): the pre-trained models' accuracy on the example *without* having
-    seen it (mean over models that were not given it) next to random init's.
-
-    Args:
-        study: the :func:`study_frame` if already built (saves recomputing it).
-    Columns: task, id, label, [arm,] correct_pretrained, correct_random (random-init; NaN
-    for a hub profile), precog@k... (mean over those models, when scored).
-    """
-    from precog.analysis import seed_average
-
-    profile = load_profile(profile)
-    df = study_frame(profile) if study is None else study
-    if "seen" in df:
-        df = df[~df["seen"]]
-    keep = [c for c in df.columns if c.startswith("precog@")] + ["correct"]
-    keys = ["task", "id", "label"] + (["arm"] if "arm" in df else [])
-    out = df.groupby(keys, sort=True)[keep].mean().reset_index()
-    out = out.rename(columns={"correct": "correct_pretrained"})
-    records = predictions(profile, cached_only=True)
-    rand = records[records["model"] == RANDOM]
-    if len(rand):
-        r = seed_average(rand).rename(columns={"correct": "correct_random"})[["task", "id", "correct_random"]]
-        out = out.merge(r, on=["task", "id"], how="left", validate="one_to_one")
-    else:
-        out["correct_random"] = np.nan
-    return out
-
-
-def unseen_records(profile: Profile | str) -> pd.DataFrame:
-    """Per-seed fine-tuning records of the pre-trained models on examples they did not see
-    in pre-training (all records for a hub profile): one row per (model, task, seed, id)."""
-    profile = load_profile(profile)
-    records = predictions(profile, cached_only=True)
-    records = records[records["model"] != RANDOM]
-    members = manifest(profile)
-    if members is None:
-        return records.reset_index(drop=True)
-    owner = members.set_index(["task", "id"])["model"]
-    injected_into = owner.reindex(pd.MultiIndex.from_frame(records[["task", "id"]])).to_numpy()
-    return records[injected_into != records["model"].to_numpy()].reset_index(drop=True)
-
-
-def natural_frame(profile: Profile | str) -> pd.DataFrame:
-    """The paper's correlational setting: examples in no pre-training corpus (the never arm
-    of the controlled study; every example for a hub model), one row per (task, id) with
-    ``correct`` (pre-trained models, seeds averaged) and precog@k."""
-    out = unseen_frame(profile)
-    if "arm" in out:
-        out = out[out["arm"] == "never"]
-    return out.rename(columns={"correct_pretrained": "correct"}).reset_index(drop=True)
-
-
-def natural_records(profile: Profile | str) -> pd.DataFrame:
-    """Per-seed records of the pre-trained models on the examples of :func:`natural_frame`."""
-    keep = natural_frame(profile)[["task", "id"]]
-    return unseen_records(profile).merge(keep, on=["task", "id"], how="inner")
