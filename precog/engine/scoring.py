@@ -83,6 +83,13 @@ def position_stats(logits: torch.Tensor, true_ids: torch.Tensor) -> dict[str, np
     }
 
 
+def score_columns(k: Sequence[int]) -> list[str]:
+    """The columns of a score table, in order: counts, one precog@k per ``k``, then the
+    log-probability scores."""
+    return ["n_tokens", "n_scored", "n_unk", "truncated", *[f"precog@{x}" for x in k],
+            "pll", "mean_logprob", "min20_logprob", "minkpp20"]
+
+
 def lowest_mean(values: np.ndarray, ratio: float = MIN_K_RATIO) -> float:
     """Mean of the lowest max(1, floor(ratio * n)) values; NaN for an empty array."""
     if len(values) == 0:
@@ -192,18 +199,7 @@ def score_encoded(
         row.update(example_scores(stats["rank"][start:stop], stats["logp"][start:stop], stats["z"][start:stop], k))
         rows.append(row)
         start = stop
-    columns = [
-        "n_tokens",
-        "n_scored",
-        "n_unk",
-        "truncated",
-        *[f"precog@{x}" for x in k],
-        "pll",
-        "mean_logprob",
-        "min20_logprob",
-        "minkpp20",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=score_columns(k))
 
 
 def validate_args(k: Sequence[int], unit: str, batch_tokens: int) -> tuple[int, ...]:
@@ -309,17 +305,7 @@ def score_to_file(
     for field in (text_field, text_pair_field):
         if field is not None and field not in df.columns:
             raise PrecogError(f"no field '{field}' in the input; its fields are: {', '.join(map(str, df.columns))}")
-    score_cols = [
-        "n_tokens",
-        "n_scored",
-        "n_unk",
-        "truncated",
-        *[f"precog@{x}" for x in ks],
-        "pll",
-        "mean_logprob",
-        "min20_logprob",
-        "minkpp20",
-    ]
+    score_cols = score_columns(ks)
     clash = [c for c in score_cols if c in df.columns]
     if clash:
         raise PrecogError(f"the input already has score columns {clash}; drop them or rename them first")
