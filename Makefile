@@ -20,7 +20,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	touch $@
 
 test: setup data  ## unit tests, every notebook on the smoke profile (reproduce + checks of the executed copies, nbval), offline
-	$(BIN)/python -m pytest tests --ignore=tests/executed
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests --ignore=tests/executed  # two workers, a file per worker
 	$(BIN)/precog -q reproduce --profile smoke --force
 	$(BIN)/python -m pytest tests/executed
 	rm -rf build/nbval && $(BIN)/precog -q prepare-notebooks --profile smoke --out build/nbval
@@ -29,10 +29,10 @@ test: setup data  ## unit tests, every notebook on the smoke profile (reproduce 
 data: setup  ## fetch the pinned raw data into data/raw (idempotent)
 	$(BIN)/precog fetch
 
-reproduce: setup data  ## run every notebook on the $(PROFILE) profile (default demo, 30–48 min on 2 cores)
+reproduce: setup data  ## run every notebook on the $(PROFILE) profile (default demo, about 43 min on 2 cores)
 	$(BIN)/precog reproduce --profile $(PROFILE)
 
-replicate: setup data  ## rerun the study with a new assignment of its examples (figures/replicate/; ~14 min after reproduce)
+replicate: setup data  ## rerun the study with a new assignment of its examples (figures/replicate/; about 17 min after reproduce)
 	$(BIN)/precog replicate --profile $(PROFILE)
 	$(BIN)/precog render-readme
 

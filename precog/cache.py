@@ -141,7 +141,15 @@ def code_digest(*modules: str) -> str:
 
     Part of every cache key, so that a code change recomputes exactly what it affects.
     """
-    found = {d for m in modules for f in module_sources(m) for d in definitions(f.read_text())}
+    files = sorted({f for m in modules for f in module_sources(m)})
+    return _digest(tuple((f, f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+
+
+@cache
+def _digest(files: tuple[tuple[Path, int, int], ...]) -> str:
+    """:func:`code_digest` of these (file, mtime, size) stamps: parsed once per process and
+    state of the files (a step asks for its digest once per cache key it builds)."""
+    found = {d for f, _, _ in files for d in definitions(f.read_text())}
     h = hashlib.sha256()
     for d in sorted(found):
         h.update(d.encode())
