@@ -32,7 +32,7 @@ data: setup  ## fetch the pinned raw data into data/raw (idempotent)
 reproduce: setup data  ## run every notebook on the $(PROFILE) profile (default demo, about 43 min on 2 cores)
 	$(BIN)/precog reproduce --profile $(PROFILE)
 
-replicate: setup data  ## rerun the study with a new assignment of its examples (figures/replicate/; about 17 min after reproduce)
+replicate: setup data  ## rerun the study with a new assignment of its examples (figures/replicate/; 20–30 min after reproduce)
 	$(BIN)/precog replicate --profile $(PROFILE)
 	$(BIN)/precog render-readme
 

@@ -99,6 +99,7 @@ def test_rendered_verdicts_follow_the_numbers(tmp_path):
     from precog.compendium.report import render
 
     shutil.copytree(paths.FIGURES, tmp_path / "figures")
+    shutil.rmtree(tmp_path / "figures" / "replicate", ignore_errors=True)  # the main run alone (replicate: below)
     effects_file = tmp_path / "figures" / "study_effects.json"
     effects = json.loads(effects_file.read_text())
     texts = {}
@@ -144,3 +145,11 @@ def test_the_replicate_is_compared_with_the_main_interval(tmp_path):
     (tmp_path / "figures" / "replicate" / "study_effects.json").write_text(json.dumps(other))
     text = render(tmp_path / "figures")
     assert "replicate of another design" in text and "main run's interval" not in text
+    # a main interval above zero and a replicate across it: the answer opens with the disagreement
+    above = dict(main, text_only=dict(main["text_only"], ci_low=0.01, estimate=0.03, ci_high=0.05))
+    (tmp_path / "figures" / "study_effects.json").write_text(json.dumps(above))
+    across = dict(above, replicate=1, text_only=dict(above["text_only"], ci_low=-0.03, estimate=0.0, ci_high=0.06))
+    (tmp_path / "figures" / "replicate" / "study_effects.json").write_text(json.dumps(across))
+    text = render(tmp_path / "figures")
+    assert "Not robustly. In this run, yes: text seen" in text and "not yet robust" in text
+    assert "a benefit larger than +6.0 points is excluded" in text

@@ -168,14 +168,19 @@ def answer_text(effects: dict, replicate: dict | None) -> str:
                    "told from an instrument too weak to see an effect." if where != "lies above zero" else "; read the "
                    "text-only result with that in mind."))
     rep = ""
+    disagree = replicate is not None and side(replicate["text_only"]) != where
+    if disagree and where in ("lies above zero", "lies below zero"):
+        head = "Not robustly. In this run, " + head[0].lower() + head[1:]
     if replicate is not None:
         r = replicate["text_only"]
         rep = (f" The replicate (a new assignment of the same examples to arms and models, new continuation "
                f"seeds, the same base model) gives {interval(r)}, "
                + ("inside" if inside(r["estimate"], t) else "outside")
                + f" the main run's interval; its own interval {side(r)}.")
-        if side(r) != where:
-            rep += " The two runs disagree on where the interval lies, so the answer above is not yet robust."
+        if disagree:
+            bound = max(float(t["ci_high"]), float(r["ci_high"]))
+            rep += (" The two runs disagree on where the interval lies, so the answer above is not yet robust; "
+                    f"what both support is that a benefit larger than {pts(bound)} points is excluded.")
         else:
             rep += " The two runs agree on where the interval lies."
     return f"**So: are memorized examples better classified?** {head} {control}{rep}"
