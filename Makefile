@@ -20,7 +20,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	touch $@
 
 test: setup data  ## unit tests, every notebook on the smoke profile (reproduce + checks of the executed copies, nbval), offline
-	$(BIN)/python -m pytest -n 2 --dist loadfile tests --ignore=tests/executed  # two workers, a file per worker
+	$(BIN)/python -m pytest tests --ignore=tests/executed
 	$(BIN)/precog -q reproduce --profile smoke --force
 	$(BIN)/python -m pytest tests/executed
 	rm -rf build/nbval && $(BIN)/precog -q prepare-notebooks --profile smoke --out build/nbval
