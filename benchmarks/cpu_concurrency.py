@@ -46,7 +46,7 @@ def main() -> None:
     args = parser.parse_args()
     from precog.compendium import pipeline
     from precog.compendium.profiles import load_profile
-    from precog.engine.finetune import Run
+    from precog.engine.runs import Run
 
     profile = load_profile("demo")
     model = pipeline.models(profile, cached_only=True)["0"]

@@ -177,7 +177,8 @@ def train_clock(folder: Path) -> tuple[float, float]:
 
 def concurrency(folder, config, train_examples: int, levels, work: Path, budget: Budget) -> dict:
     """Fine-tuning throughput (training examples per second, all runs together) for n runs at once."""
-    from precog.engine.finetune import Run, run_all
+    from precog.engine.finetune import run_all
+    from precog.engine.runs import Run
 
     out: dict[int, dict] = {}
     for n in levels:
@@ -198,7 +199,8 @@ def concurrency(folder, config, train_examples: int, levels, work: Path, budget:
 def precision_check(folder, config, train_examples: int, device: str, work: Path, budget: Budget) -> dict:
     """Each fine-tuning precision the device runs, against fp32: examples/s and prediction agreement."""
     from precog.data.tasks import get_task
-    from precog.engine.finetune import Run, load_predictions, run_all
+    from precog.engine.finetune import run_all
+    from precog.engine.runs import Run, load_predictions
 
     wanted = ["fp32", "bf16"] + (["tf32", "fp16"] if device.startswith("cuda") else [])
     ids = tuple(range(min(256, get_task("sst2").load("validation").num_rows)))  # agreement on these examples
@@ -227,7 +229,8 @@ def rehearse(device: str, toy: bool, score_examples: int, train_examples: int, o
     """Measure the paper profile's steps on slices and project the totals (see module doc)."""
     from precog.compendium.profiles import load_profile
     from precog.data.tasks import get_task
-    from precog.engine.finetune import Run, run_all
+    from precog.engine.finetune import run_all
+    from precog.engine.runs import Run
 
     clock = Budget(budget)
     paper = load_profile("paper")

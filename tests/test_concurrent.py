@@ -7,7 +7,8 @@ import pytest
 from test_finetune import CONFIG, keyword_rows
 
 from precog.concurrent import MAX_RUNS, cores, resolve_runs
-from precog.engine.finetune import Run, load_predictions, run_all
+from precog.engine.finetune import run_all
+from precog.engine.runs import Run, load_predictions
 from precog.errors import PrecogError
 
 

@@ -11,7 +11,8 @@ import pytest
 from transformers import TrainerCallback
 
 from precog.data.tasks import file_task
-from precog.engine.finetune import FinetuneConfig, finetune, load_predictions
+from precog.engine.finetune import FinetuneConfig, finetune
+from precog.engine.runs import load_predictions
 from precog.errors import PrecogError
 
 CONFIG = FinetuneConfig(head="cls", max_length=16, batch_size=16, learning_rate=3e-3, epochs=3, warmup_ratio=0.1,

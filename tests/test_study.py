@@ -89,7 +89,7 @@ def test_replicate_redraws_the_assignment_of_the_same_examples():
     sizes = lambda m: m.groupby(["task", "arm", "dose", "model"]).size()  # noqa: E731
     assert sizes(main).equals(sizes(other))  # the replicate's cells are as large as the main run's
     assert (main[["arm", "model"]] != other[["arm", "model"]]).any(axis=None)
-    from precog.study.pretrain import base_key
+    from precog.study.keys import base_key
 
     assert base_key(SMOKE.pretrain, SMOKE.study, SMOKE.tasks) == base_key(SMOKE.pretrain, replace(SMOKE.study, replicate=1), SMOKE.tasks)
 

@@ -6,18 +6,37 @@ from pathlib import Path
 
 from precog.compendium.profiles import Profile, figures_dir, load_profile
 
+QUIET = {  # weight-loading and map/filter bars, and transformers' notices, would clutter executed copies
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # transformers' bars follow the hub's
+    "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+}
+
 
 def setup(name: str) -> tuple[Profile, Path]:
     """Load profile ``name``, apply the figure style, print one line saying what runs and
-    where its parameters are; return (profile, the folder its artifacts go to)."""
-    import datasets
-    from transformers.utils import logging as hf_logging
+    where its parameters are; return (profile, the folder its artifacts go to).
+
+    Quiets Hugging Face's progress bars and notices through :data:`QUIET` (read when those
+    libraries are imported), so that a notebook which only reads cached results does not
+    import them.
+    """
+    import os
+    import sys
 
     from precog.compendium import plotting
 
-    hf_logging.disable_progress_bar()  # weight-loading and map/filter bars would clutter executed copies
-    hf_logging.set_verbosity_error()  # and so would transformers' notices (e.g. on checkpoint ordering)
-    datasets.disable_progress_bars()
+    for var, value in QUIET.items():
+        os.environ.setdefault(var, value)
+    if "transformers" in sys.modules:  # imported already: the variables came too late
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+    if "datasets" in sys.modules:
+        import datasets
+
+        datasets.disable_progress_bars()
     profile = load_profile(name)
     plotting.use_style()
     print(summary(profile))

@@ -46,15 +46,24 @@ def _missing(what: str, notebook: str) -> PrecogError:
 
 
 def models(profile: Profile | str, cached_only: bool = False, progress: bool = True) -> dict[str, str]:
-    """Model name -> hub id or folder: {0..K-1, random} (controlled study) or {pretrained} (hub)."""
+    """Model name -> hub id or folder: {0..K-1, random} (controlled study) or {pretrained} (hub).
+
+    ``cached_only``: the folders of models already made (no torch import), or an error naming
+    the notebook that makes them.
+    """
     profile = load_profile(profile)
     if not profile.controlled:
         return {HUB: str(profile.model)}
+    args = (profile.pretrain, profile.study, profile.tasks)
+    if cached_only:
+        from precog.study.keys import folders
+
+        made = folders(*args)
+        if not all(cache.is_done(made[m]) for m in (*profile.study.model_names, RANDOM)):
+            raise _missing("the demo models", "00_pretrain_demo_model")
+        return {m: str(made[m]) for m in (*profile.study.model_names, RANDOM)}
     from precog.study import pretrain
 
-    args = (profile.pretrain, profile.study, profile.tasks)
-    if cached_only and not cache.is_done(cache.entry("pretrain", pretrain.base_key(*args))):
-        raise _missing("the demo models", "00_pretrain_demo_model")
     out = {m: str(f) for m, f in pretrain.study_models(*args, runs=concurrent_runs(profile), progress=progress).items()}
     out[RANDOM] = str(pretrain.random_model(*args, progress=progress))
     return out
@@ -65,11 +74,11 @@ def model_info(profile: Profile | str) -> dict:
     pretrain.json, "models": {name: pretrain.json}, "quality": {name: quality.json}}."""
     import json
 
-    from precog.study import pretrain
+    from precog.study.keys import folders as model_folders
 
     profile = load_profile(profile)
     folders = models(profile, cached_only=True)
-    base = pretrain.base_model(profile.pretrain, profile.study, profile.tasks, progress=False)
+    base = model_folders(profile.pretrain, profile.study, profile.tasks)["base"]
 
     def read(folder, name: str) -> dict:
         return json.loads((Path(folder) / name).read_text())
@@ -190,7 +199,7 @@ def predictions(profile: Profile | str, cached_only: bool = False, progress: boo
     :func:`concurrent_runs`; see :mod:`precog.concurrent`); each gives what it gives alone.
     """
     from precog.concurrent import resolve_runs
-    from precog.engine.finetune import Run, load_predictions, run_all, run_key
+    from precog.engine.runs import Run, load_predictions, run_key
 
     profile = load_profile(profile)
     folders = models(profile, cached_only, progress)
@@ -212,6 +221,8 @@ def predictions(profile: Profile | str, cached_only: bool = False, progress: boo
         def started(i: int, run: Run) -> None:
             (name, task, seed), _ = todo[i]
             say(f"fine-tuning run {i + 1} of {len(todo)}{f' ({n} at a time)' if n > 1 else ''}: model {name}, {task}, seed {seed}")
+
+        from precog.engine.finetune import run_all  # torch and transformers: only when something is to be made
 
         run_all([r for _, r in todo], n, progress=progress, on_start=started if progress else None)
     frames = [load_predictions(run.folder).assign(model=name) for (name, _, _), run in runs.items()]

@@ -30,7 +30,7 @@ import json
 import logging
 import shutil
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +56,7 @@ from precog.configs import FinetuneConfig
 from precog.data.tasks import Task, check_label_words, get_task, training_subset
 from precog.engine.callbacks import quiet
 from precog.engine.models import gather_hidden, load_tokenizer
+from precog.engine.runs import Run, run_key
 from precog.errors import PrecogError
 
 log = logging.getLogger("precog")
@@ -138,20 +139,6 @@ class _EpochProbs(TrainerCallback):
         epoch = int(round(state.epoch))
         np.save(self.folder / f"p_gold_epoch{epoch}.npy", self.holder["p_gold"])
         np.save(self.folder / "probs_last_epoch.npy", self.holder["probs"])  # written before the epoch's checkpoint
-
-
-def run_key(task: Task, model: str, seed: int, config: FinetuneConfig, eval_ids: Sequence[int] | None = None) -> str:
-    """Cache key of one fine-tuning run (model files, task, seed, recipe, evaluated ids, code)."""
-    return cache.key_of(
-        {
-            "task": task.name,
-            "model": cache.model_identity(model),
-            "seed": seed,
-            "config": asdict(config),
-            "eval_ids": None if eval_ids is None else sorted(int(i) for i in eval_ids),
-            "code": cache.code_digest(__name__),
-        }
-    )
 
 
 def load_classifier(model: str, task: Task, config: FinetuneConfig):
@@ -306,27 +293,7 @@ def _fine_tune(task: Task, model: str, seed: int, config: FinetuneConfig, eval_i
         f.unlink()
 
 
-def load_predictions(folder: Path) -> pd.DataFrame:
-    """The per-example record of a run, with its task, seed and model as columns."""
-    meta = json.loads((Path(folder) / "metrics.json").read_text())
-    df = pd.read_parquet(Path(folder) / "predictions.parquet")
-    return df.assign(task=meta["task"], seed=meta["seed"], model=meta["model"])
-
-
 # ---------------------------------------------------------------- many runs
-@dataclass(frozen=True)
-class Run:
-    """One fine-tuning run, as :func:`precog.engine.finetune.finetune` takes it."""
-
-    task: str
-    model: str
-    seed: int
-    config: FinetuneConfig
-    eval_ids: tuple[int, ...] | None
-    folder: Path
-    clock: bool = False  # write the wall-clock start and end of training to folder/clock.json (benchmarks)
-
-
 def _wall_clock(folder: Path):
     """A Trainer callback that writes training's wall-clock start and end (epoch seconds) to folder/clock.json."""
     import time

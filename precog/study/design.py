@@ -28,6 +28,7 @@ redraws their assignment.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -227,3 +228,9 @@ def study_texts(tasks: dict[str, Task], members: pd.DataFrame) -> dict[tuple[str
         frame = task.load(task.eval_split).to_pandas().set_index("id")
         out.update({(name, int(i)): example_text(task, frame.loc[i]) for i in rows["id"]})
     return out
+
+
+def shared_design(study: StudyConfig) -> StudyConfig:
+    """The part of the study design that the base model depends on: everything but the
+    replicate (which only redraws assignments and continuation seeds)."""
+    return replace(study, replicate=0)

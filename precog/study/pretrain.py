@@ -31,7 +31,6 @@ import logging
 import random
 import shutil
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -49,19 +48,18 @@ from transformers import (
 
 from precog import cache
 from precog.configs import PretrainConfig, StudyConfig
-from precog.data.sources import SOURCES
 from precog.data.tasks import NEXT_WORDS, check_label_words
 from precog.engine.callbacks import quiet
 from precog.errors import PrecogError
-from precog.study.design import injected_passages, manifest
+from precog.study.design import injected_passages, manifest, shared_design
 from precog.study.embeddings import ppmi_svd
+from precog.study.keys import base_key, random_key, study_key
 from precog.study.sequences import (
     Sequence_,
     _tasks,
     clean_base_sequences,
     encode,
     heldout_passages,
-    shared_design,
     train_tokenizer,
 )
 
@@ -167,24 +165,6 @@ def heldout_quality(folder: Path, config: PretrainConfig) -> dict:
 
 
 # ---------------------------------------------------------------- cached models
-def data_checksums() -> dict[str, str]:
-    return {name: s.sha256 for name, s in SOURCES.items()}
-
-
-def base_key(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ...]) -> str:
-    """Cache key of the base model (the corpus depends on the study examples it excludes,
-    not on the replicate)."""
-    return cache.key_of(
-        {
-            "config": asdict(config),
-            "study": asdict(shared_design(study)),
-            "tasks": sorted(tasks),
-            "data": data_checksums(),
-            "code": cache.code_digest(__name__),
-        }
-    )
-
-
 def base_model(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ...], progress: bool = True) -> Path:
     """Train (or load from the cache) the base model (no example injected), on every CPU core."""
     study = shared_design(study)
@@ -226,11 +206,6 @@ def _train_base(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ..
 def continuation_seed(config: PretrainConfig, study: StudyConfig, which: str) -> int:
     """The training seed (data order, masking) of study model ``which`` in its replicate."""
     return int(cache.key_of({"seed": config.seed, "replicate": study.replicate, "model": which}, 8), 16)
-
-
-def study_key(base: Path, study: StudyConfig, which: str) -> str:
-    """Cache key of study model ``which``: its base model, its name and the whole design."""
-    return cache.key_of({"base": Path(base).name, "model": which, "study": asdict(study)})
 
 
 def study_models(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ...], names: tuple[str, ...] | None = None,
@@ -315,7 +290,7 @@ def train_study_model(config: PretrainConfig, study: StudyConfig, which: str, ba
 def random_model(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ...], progress: bool = True) -> Path:
     """The control: the same architecture and tokenizer, random weights (no pre-training)."""
     base = base_model(config, study, tasks, progress)
-    with cache.cached("pretrain", cache.key_of({"base": base.name, "model": "random"})) as e:
+    with cache.cached("pretrain", random_key(base)) as e:
         if not e.done:
             tokenizer = BertTokenizer.from_pretrained(base)
             model = new_model(config, tokenizer, None)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import random
-from dataclasses import replace
 
 from transformers import BertTokenizer
 
@@ -20,7 +19,7 @@ from precog.configs import PretrainConfig, StudyConfig
 from precog.data import corpus
 from precog.data.tasks import DEMO, NEXT_WORDS, Task, plot_partition, wiki_partition
 from precog.errors import PrecogError
-from precog.study.design import fingerprints, manifest, study_texts
+from precog.study.design import fingerprints, manifest, shared_design, study_texts
 from precog.study.tokenizer import count_words, train_vocab
 
 Sequence_ = tuple[str, str | None, str | None]  # (segment A, segment B or None, slot word or None)
@@ -110,12 +109,6 @@ def encode(tokenizer, sequences: list[Sequence_], max_length: int) -> list[dict]
             types.insert(len(types) - 1, types[-1])
         out.append({"input_ids": ids, "token_type_ids": types})
     return out
-
-
-def shared_design(study: StudyConfig) -> StudyConfig:
-    """The part of the study design that the base model depends on: everything but the
-    replicate (which only redraws assignments and continuation seeds)."""
-    return replace(study, replicate=0)
 
 
 @functools.lru_cache(maxsize=2)
