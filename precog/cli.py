@@ -31,6 +31,7 @@ def _add_score(sub) -> None:
     p.add_argument("--k", type=int, nargs="+", default=list(PRECOG_K), help=f"the k of each precog@k (default: {PRECOG_K})")
     add_config_flags(p, ScoreConfig, from_profile=False)
     p.add_argument("--chunk-rows", type=int, default=256, help="rows per resumable chunk")
+    p.add_argument("--limit", type=int, default=None, help="score only the first LIMIT rows (a quick look; default: all)")
     p.add_argument("--device", default=None, help="torch device (default: CUDA if available, else CPU)")
     p.add_argument("--out", required=True, help="output .jsonl, .csv or .parquet")
     p.set_defaults(func=_run_score)
@@ -52,6 +53,10 @@ def _run_score(args) -> None:
         df = task.load(args.split).to_pandas()
         text_field = args.text_field or task.text_fields[0]
         pair_field = args.text_pair_field or (task.text_fields[1] if len(task.text_fields) > 1 else None)
+    if args.limit is not None:
+        if args.limit < 1:
+            raise PrecogError(f"--limit must be at least 1, got {args.limit}")
+        df = df.head(args.limit)
     result = score_to_file(
         df,
         args.model,
@@ -192,7 +197,8 @@ def _run_finetune(args) -> None:
     from precog.concurrent import resolve_runs
     from precog.configs import FinetuneConfig
     from precog.data.tasks import get_task
-    from precog.engine.finetune import Run, load_predictions, run_all, run_key
+    from precog.engine.finetune import run_all
+    from precog.engine.runs import Run, load_predictions, run_key
 
     config = replace(load_profile(args.profile).finetune, **overrides(args, FinetuneConfig))
     config.validate(get_task(args.task))

@@ -16,6 +16,7 @@ from tiny import CORPUS
 from precog.tables import read_table
 
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+ROWS = 96  # of the input table; the resume test splits it into ROWS / 2 chunks
 
 
 def precog_process(*args) -> subprocess.CompletedProcess:
@@ -43,7 +44,7 @@ def precog(*args) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def table(tmp_path_factory):
     path = tmp_path_factory.mktemp("in") / "in.jsonl"
-    n = 240
+    n = ROWS
     pd.DataFrame(
         {
             "id": range(n),
@@ -77,7 +78,7 @@ def test_score_file_carries_columns(tiny_models, table, tmp_path, fmt):
     assert r.returncode == 0, r.stderr
     df = read_table(out)
     assert list(df.columns[:4]) == ["id", "a", "b", "label"]
-    assert df["id"].tolist() == list(range(240))
+    assert df["id"].tolist() == list(range(ROWS))
     assert {"precog@1", "precog@5", "pll", "minkpp20"} <= set(df.columns)
     assert df["precog@5"].between(0, 1).all() and (df["precog@5"] >= df["precog@1"]).all()
     assert not (tmp_path / f"out{fmt}.parts").exists()
@@ -140,10 +141,10 @@ def test_killed_run_resumes_to_identical_output(tiny_models, table, tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     done = len(list(parts.glob("*.parquet")))
-    assert not out.exists() and 3 <= done < 120, "the run must be killed part-way"
+    assert not out.exists() and 3 <= done < ROWS // 2, "the run must be killed part-way"
     r = precog_process(*args, "--out", out)
     assert r.returncode == 0, r.stderr
-    assert f"resuming: {done} of 120 chunks already done" in r.stderr
+    assert f"resuming: {done} of {ROWS // 2} chunks already done" in r.stderr
     assert out.read_bytes() == ref.read_bytes()
     assert not parts.exists()
 
@@ -184,28 +185,18 @@ def test_two_processes_give_the_single_process_output(tiny_models, table, tmp_pa
 
 @pytest.mark.parametrize("task", ["rt-polarity", "subjectivity"])
 def test_score_a_registered_demo_task(tiny_models, tmp_path, task):
+    """The first --limit rows of the task's split, scored (the split's size is tests/test_tasks.py's)."""
     from precog.cli import main
+    from precog.data.tasks import get_task
 
     out = tmp_path / "s.parquet"
-    assert (
-        main(
-            [
-                "-q",
-                "score",
-                "--model",
-                str(tiny_models["bert"]),
-                "--task",
-                task,
-                "--split",
-                "validation",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    args = ["-q", "score", "--model", str(tiny_models["bert"]), "--task", task, "--split", "validation"]
+    assert main([*args, "--limit", "40", "--out", str(out)]) == 0
     df = read_table(out)
-    assert len(df) == 1000 and df["precog@50"].notna().all() and "n_unk" in df
+    first = get_task(task).load("validation").select(range(40))
+    assert df["id"].tolist() == first["id"] and df["precog@50"].notna().all() and "n_unk" in df
+    r = precog(*args[1:], "--limit", "0", "--out", tmp_path / "none.parquet")
+    assert r.returncode == 2 and "--limit must be at least 1" in r.stderr
 
 
 def test_score_every_glue_task_from_a_local_copy(tiny_models, tmp_path, monkeypatch):
