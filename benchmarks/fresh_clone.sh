@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# README's two commands, timed in a fresh clone of this repository's HEAD: `make reproduce`,
+# then `make test`. Writes benchmarks/results/fresh_clone.json (wall-clock seconds, exit
+# codes, per-notebook seconds, the machine, and whether the rerun left the committed
+# notebooks and figures byte-identical). Run it on an otherwise idle machine:
+#   bash benchmarks/fresh_clone.sh [WORKDIR]        (default: a new temporary folder)
+set -uo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+work=${1:-$(mktemp -d)}
+mkdir -p "$work"
+rm -rf "$work/precog"
+git clone -q "$repo" "$work/precog" || exit 1
+cd "$work/precog"
+start=$(date +%s)
+make reproduce > "$work/reproduce.log" 2>&1
+reproduce_rc=$?
+middle=$(date +%s)
+changed=$(git status --porcelain | wc -l)
+make test > "$work/test.log" 2>&1
+test_rc=$?
+end=$(date +%s)
+python3 - "$repo/benchmarks/results/fresh_clone.json" <<PY
+import json, os, platform, sys
+timings = "build/demo/timings.json"
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+result = {
+    "commit": os.popen("git rev-parse --short HEAD").read().strip(),
+    "cpu": cpu,
+    "cores": os.cpu_count(),
+    "make_reproduce_seconds": $middle - $start,
+    "make_reproduce_rc": $reproduce_rc,
+    "make_test_seconds": $end - $middle,
+    "make_test_rc": $test_rc,
+    "files_changed_by_reproduce": $changed,
+    "notebook_seconds": json.load(open(timings)) if os.path.exists(timings) else None,
+}
+with open(sys.argv[1], "w") as f:
+    json.dump(result, f, indent=1)
+    f.write("\n")
+print(json.dumps(result, indent=1))
+PY
