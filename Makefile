@@ -15,7 +15,7 @@ setup: $(VENV)/.installed  ## virtual environment with the pinned packages and p
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip==25.3
-	$(BIN)/python -m pip install -q --no-compile -r requirements.lock  # bytecode is compiled on first import, for the modules used (1.5 min less here)
+	$(BIN)/python -m pip install -q -r requirements.lock
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@
 

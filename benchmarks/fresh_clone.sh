@@ -8,6 +8,8 @@ set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-$(mktemp -d)}
 mkdir -p "$work"
+work=$(cd "$work" && pwd)
+unset PRECOG_CACHE PRECOG_CONCURRENT_RUNS  # a fresh clone: its own cache, the default concurrency
 rm -rf "$work/precog"
 git clone -q "$repo" "$work/precog" || exit 1
 cd "$work/precog"
