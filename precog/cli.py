@@ -42,6 +42,8 @@ def _run_score(args) -> None:
     from precog.tables import read_table, table_format
 
     table_format(args.out)
+    if args.limit is not None and args.limit < 1:
+        raise PrecogError(f"--limit must be at least 1, got {args.limit}")
     if args.input:
         if not args.text_field:
             raise PrecogError("--input needs --text-field (and --text-pair-field for pair inputs)")
@@ -54,8 +56,6 @@ def _run_score(args) -> None:
         text_field = args.text_field or task.text_fields[0]
         pair_field = args.text_pair_field or (task.text_fields[1] if len(task.text_fields) > 1 else None)
     if args.limit is not None:
-        if args.limit < 1:
-            raise PrecogError(f"--limit must be at least 1, got {args.limit}")
         df = df.head(args.limit)
     result = score_to_file(
         df,

@@ -26,9 +26,12 @@ def setup(name: str) -> tuple[Profile, Path]:
 
     from precog.compendium import plotting
 
-    for var, value in QUIET.items():
-        os.environ.setdefault(var, value)
-    if "transformers" in sys.modules:  # imported already: the variables came too late
+    os.environ.update(QUIET)
+    if "huggingface_hub" in sys.modules:  # imported already (datasets brings it): the variables came too late
+        from huggingface_hub.utils import disable_progress_bars
+
+        disable_progress_bars()
+    if "transformers" in sys.modules:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()

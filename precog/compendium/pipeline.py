@@ -79,6 +79,8 @@ def model_info(profile: Profile | str) -> dict:
     profile = load_profile(profile)
     folders = models(profile, cached_only=True)
     base = model_folders(profile.pretrain, profile.study, profile.tasks)["base"]
+    if not cache.is_done(base):
+        raise _missing("the base model", "00_pretrain_demo_model")
 
     def read(folder, name: str) -> dict:
         return json.loads((Path(folder) / name).read_text())

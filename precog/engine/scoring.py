@@ -242,11 +242,17 @@ def score(
         pll, mean_logprob, min20_logprob, minkpp20 (log-probabilities in nats).
     """
     ks = validate_args(k, unit, batch_tokens)
-    mdl, tok = load_masked_lm(model, device, dtype)
-    encoded = encode_all(tok, mdl, texts, text_pairs, unit)
+    mdl, tok, encoded = _load_and_encode(texts, model, text_pairs, unit, device, dtype)
     out = score_encoded(mdl, tok, encoded, ks, batch_tokens, progress)
     _warn_empty(out)
     return out
+
+
+def _load_and_encode(texts, model: ModelSpec, text_pairs, unit: str, device: str | None, dtype: str):
+    """The model, its tokenizer and the encoded ``texts``: what :func:`score` and
+    :func:`score_units` start from (arguments as theirs, already validated)."""
+    mdl, tok = load_masked_lm(model, device, dtype)
+    return mdl, tok, encode_all(tok, mdl, texts, text_pairs, unit)
 
 
 def _warn_empty(out: pd.DataFrame) -> None:
@@ -273,8 +279,7 @@ def score_units(
         token position), n_pieces, rank (1 = top prediction), logp (nats), z (Min-K%++).
     """
     validate_args(DEFAULT_K, unit, batch_tokens)
-    mdl, tok = load_masked_lm(model, device, dtype)
-    encoded = encode_all(tok, mdl, texts, text_pairs, unit)
+    mdl, tok, encoded = _load_and_encode(texts, model, text_pairs, unit, device, dtype)
     return unit_table(encoded, unit_stats(mdl, tok, encoded, batch_tokens, progress))
 
 
