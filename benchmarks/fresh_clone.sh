@@ -33,6 +33,8 @@ result = {
     "make_reproduce_rc": $reproduce_rc,
     "make_test_seconds": $end - $middle,
     "make_test_rc": $test_rc,
+    "make_reproduce_minutes": round(($middle - $start) / 60, 1),
+    "make_test_minutes": round(($end - $middle) / 60, 1),
     "files_changed_by_reproduce": $changed,
     "notebook_seconds": json.load(open(timings)) if os.path.exists(timings) else None,
 }
