@@ -146,13 +146,14 @@ def scores(profile: Profile | str, cached_only: bool = False, progress: bool = T
     profile = load_profile(profile)
     folders = models(profile, cached_only, progress)
     outputs, todo, names = {}, [], []
+    ids = {task: eval_ids(profile, task) for task in profile.tasks}  # the manifest read once per task, not per model
     for name in pretrained_names(profile):
         for task in profile.tasks:
             key = cache.key_of(
                 {
                     "model": cache.model_identity(folders[name]),
                     "task": task,
-                    "ids": eval_ids(profile, task),
+                    "ids": ids[task],
                     "k": list(profile.k),
                     "score": asdict(profile.score),
                     "code": cache.code_digest("engine.scoring"),
@@ -206,10 +207,11 @@ def predictions(profile: Profile | str, cached_only: bool = False, progress: boo
     profile = load_profile(profile)
     folders = models(profile, cached_only, progress)
     runs = {}
+    ids_of = {task: eval_ids(profile, task) for task in profile.tasks}  # the manifest read once per task
     for name in folders:
         for task in profile.tasks:
             for seed in finetune_seeds(profile, name):
-                ids = eval_ids(profile, task)
+                ids = ids_of[task]
                 folder = cache.entry("finetune", run_key(get_task(task), folders[name], seed, profile.finetune, ids))
                 runs[name, task, seed] = Run(task, folders[name], seed, profile.finetune,
                                              None if ids is None else tuple(ids), folder)
