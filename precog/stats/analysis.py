@@ -46,22 +46,32 @@ def resample(rng: np.random.Generator, n: int, strata: np.ndarray | None = None,
         groups = [np.flatnonzero(strata_of == s) for s in np.unique(strata_of)]
         return np.concatenate([g[rng.integers(0, len(g), len(g))] for g in groups])
     codes, _ = pd.factorize(np.asarray(clusters))
-    members = [np.flatnonzero(codes == c) for c in range(codes.max() + 1)]
+    members = _groups(codes)
+    stratum_of_cluster = strata_of[[rows[0] for rows in members]]
     if crossed is not None:
         levels, _ = pd.factorize(np.asarray(crossed))
         drawn = np.zeros(len(members), dtype=int)
         for s in np.unique(strata_of):
-            pool = [c for c in range(len(members)) if strata_of[members[c][0]] == s]
+            pool = np.flatnonzero(stratum_of_cluster == s)
             np.add.at(drawn, rng.choice(pool, len(pool)), 1)
         times = np.bincount(rng.integers(0, levels.max() + 1, levels.max() + 1), minlength=levels.max() + 1)
         return np.repeat(np.arange(n), drawn[codes] * times[levels])
     parts = []
     for s in np.unique(strata_of):
-        pool = [c for c in range(len(members)) if strata_of[members[c][0]] == s]
+        pool = np.flatnonzero(stratum_of_cluster == s)
         for c in rng.choice(pool, len(pool)):
             rows = members[c]
             parts.append(rows[rng.integers(0, len(rows), len(rows))] if within else rows)
     return np.concatenate(parts)
+
+
+def _groups(codes: np.ndarray) -> list[np.ndarray]:
+    """Row indices of each code 0, 1, ..., max (ascending within a group; rows coded -1,
+    pandas' missing value, in none): ``[np.flatnonzero(codes == c) for c in range(codes.max() + 1)]``
+    from one stable sort instead of a pass over the rows per group (the bootstrap's hot spot)."""
+    order = np.argsort(codes, kind="stable")
+    order = order[codes[order] >= 0]
+    return np.split(order, np.cumsum(np.bincount(codes[order], minlength=codes.max() + 1))[:-1])
 
 
 def bootstrap(
