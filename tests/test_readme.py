@@ -153,3 +153,18 @@ def test_the_replicate_is_compared_with_the_main_interval(tmp_path):
     text = render(tmp_path / "figures")
     assert "Not robustly. In this run, yes: text seen" in text and "not yet robust" in text
     assert "a benefit larger than +6.0 points is excluded" in text
+
+
+def test_design_key_is_shared_by_replicates_and_covers_the_fine_tuning_recipe():
+    """A replicate is compared with the main run only under the same design: a replicate
+    number leaves the key as it is; another fine-tuning recipe or seed list changes it."""
+    from dataclasses import replace
+
+    from precog.compendium import pipeline
+    from precog.compendium.profiles import load_profile
+
+    demo = load_profile("demo")
+    key = pipeline.design_key(demo)
+    assert pipeline.design_key(pipeline.replicate_profile(demo, 1)) == key
+    assert pipeline.design_key(replace(demo, finetune=replace(demo.finetune, epochs=demo.finetune.epochs + 1))) != key
+    assert pipeline.design_key(replace(demo, seeds=(*demo.seeds, 99))) != key

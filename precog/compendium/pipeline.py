@@ -235,13 +235,13 @@ def predictions(profile: Profile | str, cached_only: bool = False, progress: boo
 
 def design_key(profile: Profile | str) -> str:
     """What a run and its replicates share: the pre-training recipe, the study's examples and
-    cells, the tasks (not the replicate number, the code or the machine). README compares a
-    replicate with the main run only when their keys agree."""
+    cells, the tasks, the fine-tuning recipe and seeds (not the replicate number, the code or
+    the machine). README compares a replicate with the main run only when their keys agree."""
     from dataclasses import replace
 
     profile = load_profile(profile)
     return cache.key_of({"pretrain": asdict(profile.pretrain), "study": asdict(replace(profile.study, replicate=0)),
-                         "tasks": list(profile.tasks)})
+                         "tasks": list(profile.tasks), "finetune": asdict(profile.finetune), "seeds": list(profile.seeds)})
 
 
 def replicate_profile(profile: Profile | str, replicate: int) -> Profile:

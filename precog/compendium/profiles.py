@@ -31,7 +31,7 @@ class Profile:
     model: str | None = option(None, "a hub id or folder of a masked LM; None: the demo's own pre-trained models "
                                      "(pretrain and study then say how they are made)")
     k: tuple[int, ...] = option(PRECOG_K, "the k of each PreCog@k")
-    seeds: tuple[int, ...] = option((0, 1, 2), "fine-tuning seeds (of random init; a study model has one run per task)")
+    seeds: tuple[int, ...] = option((0, 1), "fine-tuning seeds (of random init; a study model has one run per task)")
     pretrain: PretrainConfig | None = option(None, "the demo models' pre-training (None for a hub model)")
     study: StudyConfig | None = option(None, "the controlled study's design (None for a hub model)")
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig, metadata={"help": "the fine-tuning recipe"})

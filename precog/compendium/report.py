@@ -261,8 +261,8 @@ def render(figures: Path) -> str:
     n_tasks = len(tab0)
     n_examples = counts({task: tab0[task]["majority"]["n"] for task in tab0}, "study examples")
     if replicate is not None and replicate.get("design") != effects.get("design"):
-        stale = ("*`figures/replicate/` holds a replicate of another design (other examples, cells or pre-training "
-                 "recipe): it is not compared here; run `make replicate` to make one of this design.*")
+        stale = ("*`figures/replicate/` holds a replicate of another design (other examples, cells, pre-training "
+                 "or fine-tuning recipe): it is not compared here; run `make replicate` to make one of this design.*")
         replicate = None
     else:
         stale = None
