@@ -41,6 +41,8 @@ def test_committed_outputs_are_clean(path):
         text = json.dumps(cell.get("outputs", []))
         assert str(paths.ROOT) not in text and "/tmp/" not in text and "Warning" not in text
         assert "it/s]" not in text and "s/it]" not in text, "a progress bar in the committed outputs"
+        kinds = [(o["output_type"], o.get("name")) for o in cell.get("outputs", [])]
+        assert not any(a == b and a[0] == "stream" for a, b in zip(kinds, kinds[1:])), "prints split by timing"
 
 
 def test_clean_strips_run_noise_and_keeps_results():
@@ -51,8 +53,15 @@ def test_clean_strips_run_noise_and_keeps_results():
     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="model at /repo/data/cache/x\n"),
                     nbformat.v4.new_output("display_data", data={"text/plain": "VBox()",
                                                                    "application/vnd.jupyter.widget-view+json": {"model_id": "u"}})]
-    nb.cells = [cell]
+    printed = nbformat.v4.new_code_cell("print(1); print(2)")
+    printed.outputs = [nbformat.v4.new_output("stream", name="stdout", text="1\n"),
+                       nbformat.v4.new_output("stream", name="stdout", text="2\n"),
+                       nbformat.v4.new_output("stream", name="stderr", text="note\n"),
+                       nbformat.v4.new_output("stream", name="stdout", text="3\n")]
+    nb.cells = [cell, printed]
     clean(nb, {"/repo/data/cache": "<cache>"})
+    assert [(o["name"], o["text"]) for o in nb.cells[1].outputs] == [("stdout", "1\n2\n"), ("stderr", "note\n"),
+                                                                    ("stdout", "3\n")]
     assert "papermill" not in nb.metadata and "execution" not in nb.cells[0].metadata
     assert nb.cells[0].outputs[0]["text"] == "model at <cache>/x\n"
     assert nb.cells[0].outputs[1]["data"] == {"text/plain": "VBox()"}

@@ -71,12 +71,15 @@ def stamp(name: str, profile: str, upstream: dict[str, str]) -> str:
 
 def clean(nb, replacements: dict[str, str]) -> None:
     """Make an executed notebook byte-stable, in place: drop papermill/execution metadata,
-    widget state and execution counts' run-to-run noise; replace machine paths."""
+    widget state and execution counts' run-to-run noise; join consecutive prints into one
+    output; replace machine paths."""
     nb.metadata.pop("papermill", None)
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
+        if "outputs" in cell:
+            cell.outputs = merge_streams(cell.outputs)
         for out in cell.get("outputs", []):
             data = out.get("data", {})
             data.pop(WIDGET_MIME, None)
@@ -85,6 +88,21 @@ def clean(nb, replacements: dict[str, str]) -> None:
                     data[key] = _replace(value, replacements)
             if "text" in out:
                 out["text"] = _replace(out["text"], replacements)
+
+
+def merge_streams(outputs: list) -> list:
+    """Consecutive stream outputs of one name (stdout, stderr) as one: how the kernel cuts
+    a cell's prints into messages depends on timing (a fresh clone once split one print
+    into two outputs), so the cut must not reach the committed notebook."""
+    merged = []
+    for out in outputs:
+        last = merged[-1] if merged else None
+        if last is not None and out.get("output_type") == last.get("output_type") == "stream" \
+                and out.get("name") == last.get("name"):
+            last["text"] = "".join(last["text"]) + "".join(out["text"])
+        else:
+            merged.append(out)
+    return merged
 
 
 def _replace(text: str, replacements: dict[str, str]) -> str:
