@@ -4,6 +4,7 @@ byte-identical, and for the JSON and CSV files that are not, which values differ
     python benchmarks/compare_figures.py BEFORE/figures AFTER/figures
 
 Used to check that a refactor left the results as they were (docs/architecture.md).
+Exit status 0 when every file is byte-identical, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def main(before: Path, after: Path) -> int:
         else:
             print(f"differs: {name}: {describe(a, b)}")
     print(f"{len(identical)} of {len(names)} files byte-identical")
-    return 0
+    return 0 if len(identical) == len(names) else 1
 
 
 if __name__ == "__main__":

@@ -260,3 +260,25 @@ def test_cluster_resample_matches_the_plain_definition_draw_for_draw(within):
     for _ in range(20):
         assert np.array_equal(resample(fast, 500, strata, clusters, within),
                               _naive_cluster_resample(plain, 500, strata, clusters, within))
+
+
+def test_crossed_resample_matches_the_plain_definition_and_missing_clusters_are_refused():
+    """The crossed path draws the same rows as the plain definition (a pass per cluster); a
+    row without a cluster label is an error, not a row silently given another's draws."""
+    from precog.stats.analysis import resample
+
+    gen = np.random.default_rng(4)
+    clusters, models = gen.integers(0, 30, 300).astype(str), gen.integers(0, 5, 300)
+
+    def plain(rng):
+        codes, levels = pd.factorize(clusters)[0], pd.factorize(models)[0]
+        drawn = np.zeros(codes.max() + 1, dtype=int)
+        np.add.at(drawn, rng.choice(list(range(codes.max() + 1)), codes.max() + 1), 1)
+        times = np.bincount(rng.integers(0, levels.max() + 1, levels.max() + 1), minlength=levels.max() + 1)
+        return np.repeat(np.arange(300), drawn[codes] * times[levels])
+
+    fast, slow = np.random.default_rng(9), np.random.default_rng(9)
+    for _ in range(10):
+        assert np.array_equal(resample(fast, 300, clusters=clusters, crossed=models), plain(slow))
+    with pytest.raises(ValueError, match="no cluster label"):
+        resample(np.random.default_rng(0), 3, clusters=np.array(["a", None, "b"], dtype=object), crossed=np.arange(3))

@@ -168,3 +168,22 @@ def test_design_key_is_shared_by_replicates_and_covers_the_fine_tuning_recipe():
     assert pipeline.design_key(pipeline.replicate_profile(demo, 1)) == key
     assert pipeline.design_key(replace(demo, finetune=replace(demo.finetune, epochs=demo.finetune.epochs + 1))) != key
     assert pipeline.design_key(replace(demo, seeds=(*demo.seeds, 99))) != key
+
+
+def test_an_interval_at_the_edge_and_one_across_zero_are_not_called_a_disagreement(tmp_path):
+    """Main [0.0, +6.1] (a bound rounding to zero) and a replicate across zero: neither run
+    detects an effect, so README must not say that the runs disagree."""
+    import shutil
+
+    from precog.compendium.report import render
+
+    shutil.copytree(paths.FIGURES, tmp_path / "figures")
+    main = json.loads((tmp_path / "figures" / "study_effects.json").read_text())
+    edge = dict(main, text_only=dict(main["text_only"], ci_low=-0.00001, estimate=0.03, ci_high=0.06))
+    (tmp_path / "figures" / "study_effects.json").write_text(json.dumps(edge))
+    (tmp_path / "figures" / "replicate").mkdir(exist_ok=True)
+    across = dict(edge, replicate=1, text_only=dict(edge["text_only"], ci_low=-0.03, estimate=-0.007, ci_high=0.02))
+    (tmp_path / "figures" / "replicate" / "study_effects.json").write_text(json.dumps(across))
+    text = render(tmp_path / "figures")
+    assert "At the edge of detection" in text and "disagree" not in text
+    assert "Neither run's interval excludes zero" in text

@@ -168,7 +168,7 @@ def answer_text(effects: dict, replicate: dict | None) -> str:
                    "told from an instrument too weak to see an effect." if where != "lies above zero" else "; read the "
                    "text-only result with that in mind."))
     rep = ""
-    disagree = replicate is not None and side(replicate["text_only"]) != where
+    disagree = replicate is not None and verdict(side(replicate["text_only"])) != verdict(where)
     if disagree and where in ("lies above zero", "lies below zero"):
         head = "Not robustly. In this run, " + head[0].lower() + head[1:]
     if replicate is not None:
@@ -181,9 +181,17 @@ def answer_text(effects: dict, replicate: dict | None) -> str:
             bound = max(float(t["ci_high"]), float(r["ci_high"]))
             rep += (" The two runs disagree on where the interval lies, so the answer above is not yet robust; "
                     f"what both support is that a benefit larger than {pts(bound)} points is excluded.")
+        elif verdict(where) == "does not exclude zero":
+            rep += " Neither run's interval excludes zero, so neither detects an effect."
         else:
             rep += " The two runs agree on where the interval lies."
     return f"**So: are memorized examples better classified?** {head} {control}{rep}"
+
+
+def verdict(where: str) -> str:
+    """What two runs are compared on: an interval above zero, below zero, undefined, or one
+    that does not exclude zero (it includes zero or has a bound that rounds to it)."""
+    return where if where in ("lies above zero", "lies below zero", "is undefined") else "does not exclude zero"
 
 
 def replicate_table(main: dict, replicate: dict) -> str:

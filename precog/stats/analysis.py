@@ -46,6 +46,8 @@ def resample(rng: np.random.Generator, n: int, strata: np.ndarray | None = None,
         groups = [np.flatnonzero(strata_of == s) for s in np.unique(strata_of)]
         return np.concatenate([g[rng.integers(0, len(g), len(g))] for g in groups])
     codes, _ = pd.factorize(np.asarray(clusters))
+    if (codes < 0).any():
+        raise ValueError("bootstrap: a row has no cluster label (NaN/None); drop it or give it one")
     members = _groups(codes)
     stratum_of_cluster = strata_of[[rows[0] for rows in members]]
     if crossed is not None:
@@ -69,6 +71,8 @@ def _groups(codes: np.ndarray) -> list[np.ndarray]:
     """Row indices of each code 0, 1, ..., max (ascending within a group; rows coded -1,
     pandas' missing value, in none): ``[np.flatnonzero(codes == c) for c in range(codes.max() + 1)]``
     from one stable sort instead of a pass over the rows per group (the bootstrap's hot spot)."""
+    if len(codes) == 0 or codes.max() < 0:
+        return []
     order = np.argsort(codes, kind="stable")
     order = order[codes[order] >= 0]
     return np.split(order, np.cumsum(np.bincount(codes[order], minlength=codes.max() + 1))[:-1])
