@@ -72,3 +72,14 @@ def test_small_bins_get_no_interval_in_tables():
     df = pd.DataFrame({"n": [279, 2], "accuracy": [0.715, 1.0], "ci_low": [0.676, 1.0], "ci_high": [0.751, 1.0]})
     assert present.with_ci(df, "accuracy", min_n=10)["accuracy [95% CI]"].tolist() == [
         "0.715 [0.676, 0.751]", "1.000 (n < 10: no interval)"]
+
+
+def test_datamap_names_an_interval_with_a_bound_at_zero():
+    """[−0.20, 0.00] neither clearly includes nor excludes zero: the sentence must not say
+    that every interval includes zero."""
+    from precog.compendium import present
+
+    row = {"score": "precog@50", "target": "variability", "n": 400}
+    text = present.datamap({"spearman": [dict(row, estimate=-0.1, ci_low=-0.2, ci_high=0.0002),
+                                         dict(row, target="confidence", estimate=0.01, ci_low=-0.09, ci_high=0.09)]})
+    assert "No interval excludes zero (1 of them with a bound at zero" in text and "Every interval" not in text

@@ -158,8 +158,10 @@ def datamap(numbers: dict) -> str:
     rows = numbers["spearman"]
     parts = "; ".join(f"{r['score']} with {r['target']} {bracket_r(r)}" for r in rows)
     strong = [r for r in rows if side(r, scale=1, digits=2) in ("lies above zero", "lies below zero")]
-    verdict = ("Every interval includes zero: on these examples PreCog says nothing about where an example lies in "
-               "the data map." if not strong else
+    edge = [r for r in rows if side(r, scale=1, digits=2) in ("reaches down to zero", "reaches up to zero")]
+    at_zero = f" ({len(edge)} of them with a bound at zero at the precision shown)" if edge else ""
+    verdict = (f"No interval excludes zero{at_zero}: on these examples PreCog says nothing clear about where an "
+               "example lies in the data map." if not strong else
                f"{len(strong)} of {len(rows)} intervals exclude zero (uncorrected for multiplicity).")
     return f"Spearman correlations (n = {rows[0]['n']} examples, 95% CI): {parts}. {verdict}"
 
