@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PROFILE ?= demo
 export HF_HUB_OFFLINE ?= 1
 
-.PHONY: help setup test lint reproduce replicate figures data bench lock clean
+.PHONY: help setup test lint reproduce replicate screenshots figures data bench lock clean
 
 help:  ## this list
 	@grep -E '^[a-z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -21,6 +21,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 test: setup data  ## unit tests, every notebook on the smoke profile (reproduce + checks of the executed copies, nbval), offline
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile tests --ignore=tests/executed  # two workers, one thread each, a file per worker
+	$(BIN)/precog -q replicate --profile smoke  # two replicates for fig6 to pool (one on its own base model)
 	$(BIN)/precog -q reproduce --profile smoke --force
 	$(BIN)/python -m pytest tests/executed
 	rm -rf build/nbval && $(BIN)/precog -q prepare-notebooks --profile smoke --out build/nbval
@@ -29,19 +30,22 @@ test: setup data  ## unit tests, every notebook on the smoke profile (reproduce 
 data: setup  ## fetch the pinned raw data into data/raw (idempotent)
 	$(BIN)/precog fetch
 
-reproduce: setup data  ## run every notebook on the $(PROFILE) profile (default demo, about 37 min on 2 cores)
+reproduce: setup data  ## run every notebook on the $(PROFILE) profile (default demo; docs/performance.md has its minutes)
 	$(BIN)/precog reproduce --profile $(PROFILE)
 
-replicate: setup data  ## rerun the study with a new assignment of its examples (figures/replicate/; 20–30 min after reproduce)
+replicate: setup data  ## remake the committed replicates (figures/replicate<N>/; docs/performance.md says how long), then reproduce to pool them
 	$(BIN)/precog replicate --profile $(PROFILE)
-	$(BIN)/precog render-readme
+	$(BIN)/precog reproduce --profile $(PROFILE)
+
+screenshots: setup  ## screenshots of build/demo/index.html at 1280 and 390 px into docs/ (headless Chromium)
+	$(BIN)/precog screenshots --profile $(PROFILE)
 
 figures: reproduce  ## alias: the figures are what reproduce writes
 
 lint: setup  ## ruff
 	$(BIN)/ruff check precog tests benchmarks
 
-bench: setup  ## speed of the scoring engine (numbers go to README)
+bench: setup  ## speed of the scoring engine (numbers go to docs/performance.md)
 	$(BIN)/python benchmarks/score_bench.py
 
 lock:  ## re-pin requirements.lock and environment.yml from the current venv

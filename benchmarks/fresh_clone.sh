@@ -2,7 +2,8 @@
 # README's two commands, timed in a fresh clone of this repository's HEAD: `make reproduce`,
 # then `make test`. Writes benchmarks/results/fresh_clone.json (wall-clock seconds, exit
 # codes, per-notebook seconds, the machine, and whether the rerun left the committed
-# notebooks and figures byte-identical). Run it on an otherwise idle machine:
+# notebooks and figures byte-identical, and that no committed replicate file was rewritten).
+# Run it on an otherwise idle machine:
 #   bash benchmarks/fresh_clone.sh [WORKDIR]        (default: a new temporary folder)
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,6 +22,7 @@ changed=$(git status --porcelain | wc -l)
 make test > "$work/test.log" 2>&1
 test_rc=$?
 end=$(date +%s)
+replicates_changed=$(git status --porcelain -- 'figures/replicate*' | wc -l)  # the committed replicates: never rewritten
 python3 - "$repo/benchmarks/results/fresh_clone.json" <<PY
 import json, os, platform, sys
 timings = "build/demo/timings.json"
@@ -36,6 +38,7 @@ result = {
     "make_reproduce_minutes": round(($middle - $start) / 60, 1),
     "make_test_minutes": round(($end - $middle) / 60, 1),
     "files_changed_by_reproduce": $changed,
+    "replicate_files_changed": $replicates_changed,
     "notebook_seconds": json.load(open(timings)) if os.path.exists(timings) else None,
 }
 with open(sys.argv[1], "w") as f:

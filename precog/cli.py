@@ -238,30 +238,67 @@ def _run_reproduce(args) -> None:
 
 def _add_replicate(sub) -> None:
     p = sub.add_parser("replicate", help="rerun the controlled study with another assignment of its examples "
-                       "(same base model; writes <figures>/replicate/study_effects.json; make replicate)")
+                       "(and, by the profile's plan, another base model); writes <figures>/replicate<N>/; make replicate")
     p.add_argument("--profile", default="demo", choices=CONTROLLED)
-    p.add_argument("--number", type=int, default=1, help="the replicate (0 is the main run; default 1)")
+    p.add_argument("--number", type=int, default=None,
+                   help="one replicate (1, 2, ...; 0 is the main run); default: every replicate of the profile's plan")
+    p.add_argument("--pretrain-seed", type=int, default=None,
+                   help="with --number: the base model's pre-training seed (default: the plan's, else the main run's)")
     p.set_defaults(func=_run_replicate)
 
 
 def _run_replicate(args) -> None:
-    from precog.compendium.pipeline import replicate
+    from precog.compendium.profiles import load_profile
+    from precog.compendium.replication import replicate
+    from precog.errors import PrecogError
+    from precog.progress import quiet_hugging_face
 
-    out = replicate(args.profile, args.number)
-    print(f"done: {out / 'study_effects.json'}")
+    quiet_hugging_face()  # weight-loading and dataset bars, here and in every worker; the study's own progress stays
+    profile = load_profile(args.profile)
+    plan = dict(profile.replicates)
+    if args.number is None:
+        if args.pretrain_seed is not None:
+            raise PrecogError("--pretrain-seed goes with --number")
+        todo = list(plan.items())
+    else:
+        if args.number < 1:
+            raise PrecogError(f"--number must be 1 or more (0 is the main run, made by `make reproduce`), got {args.number}")
+        todo = [(args.number, args.pretrain_seed if args.pretrain_seed is not None else plan.get(args.number))]
+    for number, seed in todo:
+        out = replicate(profile, number, seed)
+        print(f"done: {out / 'study_effects.json'}")
 
 
 def _add_render(sub) -> None:
-    p = sub.add_parser("render-readme", help="rewrite README's results section from figures/*.json (make reproduce does it)")
+    p = sub.add_parser("render-readme", help="rewrite the rendered sections of README.md and docs/study.md from "
+                       "figures/*.json (make reproduce does it)")
     p.set_defaults(func=_run_render)
 
 
 def _run_render(args) -> None:
     from precog import paths
-    from precog.compendium.report import update_readme
+    from precog.compendium.report import update_documents
 
-    changed = update_readme(paths.ROOT / "README.md", paths.FIGURES)
-    print("README.md: results section " + ("rewritten" if changed else "already up to date"))
+    changed = update_documents(paths.ROOT, paths.FIGURES)
+    print("rendered sections " + (f"rewritten: {', '.join(changed)}" if changed else "already up to date"))
+
+
+def _add_screenshots(sub) -> None:
+    p = sub.add_parser("screenshots", help="screenshots of build/<profile>/index.html at 1280 and 390 px wide "
+                       "(headless Chromium) into docs/; make screenshots")
+    p.add_argument("--profile", default="demo", choices=PROFILES)
+    p.set_defaults(func=_run_screenshots)
+
+
+def _run_screenshots(args) -> None:
+    from precog import paths
+    from precog.compendium.browser import WIDTHS, screenshot
+
+    page = paths.BUILD / args.profile / "index.html"
+    if not page.is_file():
+        raise PrecogError(f"{page.relative_to(paths.ROOT)} does not exist; run `precog reproduce --profile {args.profile}` first")
+    for width in WIDTHS:
+        print(screenshot(page, paths.ROOT / "docs" / f"landing-{width}.png", width, 1600 if width > 600 else 1800))
 
 
 def _run_prepare(args) -> None:
@@ -285,6 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_reproduce(sub)
     _add_replicate(sub)
     _add_render(sub)
+    _add_screenshots(sub)
     return parser
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from precog import paths
 from precog.errors import PrecogError
+from precog.progress import quiet_hugging_face
 
 MAX_RUNS = 8
 ENV = "PRECOG_CONCURRENT_RUNS"
@@ -96,10 +97,8 @@ def _call(fn: Callable, kwargs: dict, quiet: bool, cache_dir: str | None = None)
         from precog import paths
 
         paths.CACHE = Path(cache_dir)
-    if quiet:
-        import datasets
-
-        datasets.disable_progress_bars()  # a child's bars would interleave with its neighbours'
+    if quiet:  # a child's bars would interleave with its neighbours'
+        quiet_hugging_face()
     with job_threads():
         return fn(**kwargs)
 
@@ -122,7 +121,9 @@ def side_by_side(fn: Callable, jobs: Sequence[dict], n: int = 1, on_start=None, 
             if on_done:
                 on_done(i)
         return out
-    with ProcessPoolExecutor(max_workers=min(n, len(jobs)), mp_context=get_context("spawn")) as pool:
+    # each worker is quieted as it starts, before the job's module (and transformers) is imported
+    with ProcessPoolExecutor(max_workers=min(n, len(jobs)), mp_context=get_context("spawn"),
+                             initializer=quiet_hugging_face) as pool:
         futures = []
         for i, job in enumerate(jobs):
             if on_start:

@@ -39,6 +39,34 @@ def bar(**kwargs):
     return tqdm(**kwargs)
 
 
+QUIET = {  # weight-loading and map/filter bars, and transformers' notices
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # transformers' bars follow the hub's
+    "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+}
+
+
+def quiet_hugging_face() -> None:
+    """Silence Hugging Face's progress bars ("Loading weights", "Writing model shards",
+    map/filter) and notices in this process: through :data:`QUIET` (read when those libraries
+    are imported) and, for any of them imported already, through their own switches. Called by
+    every notebook's setup cell and by every side-by-side worker as it starts."""
+    os.environ.update(QUIET)
+    if "huggingface_hub" in sys.modules:  # imported already (datasets brings it): the variables came too late
+        from huggingface_hub.utils import disable_progress_bars
+
+        disable_progress_bars()
+    if "transformers" in sys.modules:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+    if "datasets" in sys.modules:
+        import datasets
+
+        datasets.disable_progress_bars()
+
+
 def say(message: str) -> None:
     """One progress line (e.g. 'fine-tuning run 3 of 18') where the bars go."""
     log = _log_file()

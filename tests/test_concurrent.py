@@ -50,3 +50,22 @@ def test_concurrent_runs_setting(monkeypatch):
     for bad in ("0", "many"):
         with pytest.raises(PrecogError, match="concurrent runs"):
             resolve_runs(bad)
+
+
+def _hugging_face_quiet() -> tuple[str | None, bool]:
+    """In a worker: the hub's progress-bar switch as the worker's environment has it, and
+    whether transformers (imported here, after the worker started) shows its bars."""
+    import os
+
+    from transformers.utils import logging as hf_logging
+
+    return os.environ.get("HF_HUB_DISABLE_PROGRESS_BARS"), hf_logging.is_progress_bar_enabled()
+
+
+def test_side_by_side_workers_start_quiet(monkeypatch):
+    """Weight-loading and shard-writing bars of workers would interleave: every spawned worker
+    is quieted as it starts, before a job imports transformers."""
+    from precog.concurrent import side_by_side
+
+    monkeypatch.delenv("HF_HUB_DISABLE_PROGRESS_BARS", raising=False)
+    assert side_by_side(_hugging_face_quiet, [{}, {}], n=2) == [("1", False), ("1", False)]

@@ -67,3 +67,30 @@ def test_the_checker_sees_a_violation(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "PACKAGE", copy)
     with pytest.raises(AssertionError, match="data.text .layer 1. imports compendium.pipeline"):
         test_imports_go_down_the_layers("data.text")
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every import cycle of ``graph`` (module -> modules it imports), each as a path back to its start."""
+    found, done = [], set()
+
+    def visit(node: str, path: list[str]) -> None:
+        if node in path:
+            found.append(path[path.index(node):] + [node])
+            return
+        if node in done:
+            return
+        for target in sorted(graph.get(node, ())):
+            visit(target, path + [node])
+        done.add(node)
+
+    for node in sorted(graph):
+        visit(node, [])
+    return found
+
+
+def test_no_module_imports_itself_back():
+    """Inside a layer the imports run one way too (frames reads pipeline, replication reads
+    both; pipeline imports neither): no cycle, lazy imports included."""
+    graph = {m: {t for t in imports(m) if t in MODULES} for m in MODULES}
+    assert not cycles(graph), cycles(graph)[:3]
+    assert cycles({"a": {"b"}, "b": {"a"}}) == [["a", "b", "a"]]

@@ -79,7 +79,7 @@ def test_profiles_load_into_the_typed_profile(profile):
     p = load_profile(profile)
     assert p.name == profile and p.tasks and p.controlled == (p.model is None)
     assert set(yaml.safe_load((paths.PARAMS / f"{profile}.yaml").read_text())) <= {
-        "name", "model", "tasks", "k", "seeds", "pretrain", "study", "finetune", "score", "concurrent_runs"}
+        "name", "model", "tasks", "k", "seeds", "pretrain", "study", "finetune", "score", "concurrent_runs", "replicates"}
 
 
 @pytest.mark.parametrize("profile", ["smoke", "demo", "paper"])

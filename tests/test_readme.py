@@ -19,8 +19,9 @@ import pytest
 from precog import paths
 
 README = (paths.ROOT / "README.md").read_text()
+DOCS = {p.name: p.read_text() for p in sorted((paths.ROOT / "docs").glob("*.md"))}
 MARKER = re.compile(r"(?P<number>[+\-−]?\d+(?:\.\d+)?)(?P<unit>%| points| pt)?<!-- (?P<file>[\w./-]+\.json):(?P<path>[^>]+?)(?: x(?P<scale>\d+))? -->")
-BOUND_SECTIONS = ("The scoring engine",)
+BOUND_SECTIONS = ("Two commands",)  # README sections whose every decimal is bound (docs/performance.md: all of it)
 
 
 def lookup(obj, path: str):
@@ -55,20 +56,30 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_every_marker_matches_its_source():
-    found = markers(README)
-    assert len(found) >= 10, "README quotes its benchmark numbers with markers"
-    for m in found:
-        check(m)
+    assert len(markers(README)) >= 2, "README quotes its runtimes with markers"
+    assert len(markers(DOCS["performance.md"])) >= 10, "docs/performance.md quotes its benchmark numbers with markers"
+    for text in (README, *DOCS.values()):
+        for m in markers(text):
+            check(m)
 
 
-@pytest.mark.parametrize("title", BOUND_SECTIONS)
-def test_every_decimal_in_the_results_is_bound(title):
-    text = section(title)
+def loose_decimals(text: str) -> list[str]:
+    """Decimal numbers of ``text`` outside code, markers and rendered sections."""
+    text = re.sub(r"<!-- (results|details):begin.*?<!-- (results|details):end -->", "", text, flags=re.S)
     text = re.sub(r"```.*?```", "", text, flags=re.S)  # code blocks
     text = re.sub(r"`[^`]*`", "", text)  # inline code
     text = MARKER.sub("", text)  # bound numbers
     text = re.sub(r"<!--.*?-->", "", text)
-    loose = re.findall(r"(?<![\w.])[+\-−]?\d+\.\d+(?![\w.])", text)
+    return re.findall(r"(?<![\w.])[+\-−]?\d+\.\d+(?![\w.])", text)
+
+
+def test_every_decimal_of_the_performance_document_is_bound():
+    assert not loose_decimals(DOCS["performance.md"]), loose_decimals(DOCS["performance.md"])[:10]
+
+
+@pytest.mark.parametrize("title", BOUND_SECTIONS)
+def test_every_decimal_in_the_results_is_bound(title):
+    loose = loose_decimals(section(title))
     assert not loose, f"numbers without a source marker in '{title}': {loose[:10]}"
 
 
@@ -83,12 +94,15 @@ def test_the_checker_catches_a_swap_and_a_wrong_number(tmp_path, monkeypatch):
             check(markers(bad)[0])
 
 
-def test_the_results_section_is_what_the_figures_render_to():
-    from precog.compendium.report import BEGIN, END, render
+@pytest.mark.parametrize("document", ["README.md", "docs/study.md"])
+def test_the_rendered_sections_are_what_the_figures_render_to(document):
+    from precog.compendium.report import BLOCKS
 
-    start, stop = README.index(BEGIN), README.index(END) + len(END)
-    assert README[start:stop] == render(paths.FIGURES), (
-        "README's results section differs from figures/*.json: run `precog render-readme` (make reproduce does)")
+    begin, end, make = BLOCKS[document]
+    text = (paths.ROOT / document).read_text()
+    start, stop = text.index(begin), text.index(end) + len(end)
+    assert text[start:stop] == make(paths.FIGURES), (
+        f"{document}'s rendered section differs from figures/*.json: run `precog render-readme` (make reproduce does)")
 
 
 def test_rendered_verdicts_follow_the_numbers(tmp_path):
@@ -96,10 +110,9 @@ def test_rendered_verdicts_follow_the_numbers(tmp_path):
     text-only interval across zero, and the answer changes its words."""
     import shutil
 
-    from precog.compendium.report import render
+    from precog.compendium.report import render_details as render
 
     shutil.copytree(paths.FIGURES, tmp_path / "figures")
-    shutil.rmtree(tmp_path / "figures" / "replicate", ignore_errors=True)  # the main run alone (replicate: below)
     effects_file = tmp_path / "figures" / "study_effects.json"
     effects = json.loads(effects_file.read_text())
     texts = {}
@@ -127,32 +140,47 @@ def test_rendered_verdicts_follow_the_numbers(tmp_path):
     assert "did not see a model exploit" in text and "read the text-only result with that in mind" in text
 
 
-def test_the_replicate_is_compared_with_the_main_interval(tmp_path):
+def test_pooled_verdicts_follow_the_pooled_numbers(tmp_path):
+    """README's answer is the pooled one: move the pooled text-only interval and its words change
+    (an effect, a decisive "no benefit larger than", an undecided interval, the opposite)."""
     import shutil
 
     from precog.compendium.report import render
 
     shutil.copytree(paths.FIGURES, tmp_path / "figures")
-    main = json.loads((tmp_path / "figures" / "study_effects.json").read_text())
-    (tmp_path / "figures" / "replicate").mkdir(exist_ok=True)
-    far = dict(main, replicate=1, text_only=dict(main["text_only"], estimate=main["text_only"]["ci_high"] + 0.05))
-    (tmp_path / "figures" / "replicate" / "study_effects.json").write_text(json.dumps(far))
-    assert "outside the main run's interval" in render(tmp_path / "figures")
-    near = dict(far, text_only=main["text_only"])
-    (tmp_path / "figures" / "replicate" / "study_effects.json").write_text(json.dumps(near))
-    assert "inside the main run's interval" in render(tmp_path / "figures")
-    other = dict(near, design="another design")
-    (tmp_path / "figures" / "replicate" / "study_effects.json").write_text(json.dumps(other))
-    text = render(tmp_path / "figures")
-    assert "replicate of another design" in text and "main run's interval" not in text
-    # a main interval above zero and a replicate across it: the answer opens with the disagreement
-    above = dict(main, text_only=dict(main["text_only"], ci_low=0.01, estimate=0.03, ci_high=0.05))
-    (tmp_path / "figures" / "study_effects.json").write_text(json.dumps(above))
-    across = dict(above, replicate=1, text_only=dict(above["text_only"], ci_low=-0.03, estimate=0.0, ci_high=0.06))
-    (tmp_path / "figures" / "replicate" / "study_effects.json").write_text(json.dumps(across))
-    text = render(tmp_path / "figures")
-    assert "Not robustly. In this run, yes: text seen" in text and "not yet robust" in text
-    assert "a benefit larger than +6.0 points is excluded" in text
+    pooled_file = tmp_path / "figures" / "study_effects_pooled.json"
+    pooled = json.loads(pooled_file.read_text())
+    texts = {}
+    for name, (lo, est, hi) in {"above": (0.005, 0.015, 0.025), "decisive": (-0.02, 0.0, 0.02),
+                                "undecided": (-0.02, 0.01, 0.04), "below": (-0.05, -0.03, -0.01)}.items():
+        pooled["text_only"].update(ci_low=lo, estimate=est, ci_high=hi, ci_half_width=(hi - lo) / 2)
+        pooled_file.write_text(json.dumps(pooled))
+        texts[name] = render(tmp_path / "figures")
+    assert "**Yes.**" in texts["above"] and "+1.5 points (95% CI +0.5 to +2.5)" in texts["above"]
+    assert "**No benefit larger than +2.0 points.**" in texts["decisive"] and "target at most 2.0: met" in texts["decisive"]
+    assert "**No benefit detected; one of up to +4.0 points is not excluded.**" in texts["undecided"]
+    assert "target at most 2.0: missed" in texts["undecided"]
+    assert "**No, the opposite.**" in texts["below"]
+    # judged on the numbers shown: an upper bound that rounds to 0.0 excludes a benefit; bounds that
+    # both show as +2.5 get the same words; a half-width shown as 2.0 meets the 2.0 target
+    for lo, hi, words in ((-0.03, 0.0004, "**No benefit.**"), (-0.02, 0.02496, "**No benefit larger than +2.5 points.**"),
+                          (-0.02, 0.02504, "**No benefit larger than +2.5 points.**")):
+        pooled["text_only"].update(ci_low=lo, estimate=(lo + hi) / 2, ci_high=hi, ci_half_width=0.0204)
+        pooled_file.write_text(json.dumps(pooled))
+        text = render(tmp_path / "figures")
+        assert words in text and "half-width is 2.0 points (target at most 2.0: met)" in text
+    # a run of another design is named, not dropped
+    pooled["not_pooled"] = [{"run": "replicate 9", "design": "other"}]
+    pooled_file.write_text(json.dumps(pooled))
+    assert "Not pooled, another design: replicate 9." in render(tmp_path / "figures")
+    # "same base model" only when the checksums match
+    main = pooled["runs"][0]
+    for checksum, words in ((main["base_model"], "Replicate 1 shares the base model of the main run (same checksum)"),
+                            ("0" * 64, "Replicate 1 was pre-trained with the seed of the main run but its base model's "
+                                       "checksum differs")):
+        runs = [main, dict(main, run="replicate 1", replicate=1, base_model=checksum)]
+        pooled_file.write_text(json.dumps(dict(pooled, runs=runs)))
+        assert words in render(tmp_path / "figures")
 
 
 def test_design_key_is_shared_by_replicates_and_covers_the_fine_tuning_recipe():
@@ -162,28 +190,12 @@ def test_design_key_is_shared_by_replicates_and_covers_the_fine_tuning_recipe():
 
     from precog.compendium import pipeline
     from precog.compendium.profiles import load_profile
+    from precog.compendium.replication import replicate_profile
 
     demo = load_profile("demo")
     key = pipeline.design_key(demo)
-    assert pipeline.design_key(pipeline.replicate_profile(demo, 1)) == key
+    assert pipeline.design_key(replicate_profile(demo, 1)) == key
+    assert pipeline.design_key(replicate_profile(demo, 2, pretrain_seed=1)) == key  # another base model, one design
+    assert pipeline.design_key(replace(demo, pretrain=replace(demo.pretrain, steps=10))) != key
     assert pipeline.design_key(replace(demo, finetune=replace(demo.finetune, epochs=demo.finetune.epochs + 1))) != key
     assert pipeline.design_key(replace(demo, seeds=(*demo.seeds, 99))) != key
-
-
-def test_an_interval_at_the_edge_and_one_across_zero_are_not_called_a_disagreement(tmp_path):
-    """Main [0.0, +6.1] (a bound rounding to zero) and a replicate across zero: neither run
-    detects an effect, so README must not say that the runs disagree."""
-    import shutil
-
-    from precog.compendium.report import render
-
-    shutil.copytree(paths.FIGURES, tmp_path / "figures")
-    main = json.loads((tmp_path / "figures" / "study_effects.json").read_text())
-    edge = dict(main, text_only=dict(main["text_only"], ci_low=-0.00001, estimate=0.03, ci_high=0.06))
-    (tmp_path / "figures" / "study_effects.json").write_text(json.dumps(edge))
-    (tmp_path / "figures" / "replicate").mkdir(exist_ok=True)
-    across = dict(edge, replicate=1, text_only=dict(edge["text_only"], ci_low=-0.03, estimate=-0.007, ci_high=0.02))
-    (tmp_path / "figures" / "replicate" / "study_effects.json").write_text(json.dumps(across))
-    text = render(tmp_path / "figures")
-    assert "At the edge of detection" in text and "disagree" not in text
-    assert "Neither run's interval excludes zero" in text

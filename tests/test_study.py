@@ -263,24 +263,27 @@ def test_lower_case_text_splits_into_sentences_so_a_verbatim_study_sentence_is_c
     assert not fingerprints(review).isdisjoint(study)
 
 
-def test_replicate_shares_the_base_model_and_writes_its_own_effects(smoke_cache, tmp_path, monkeypatch):
-    """`precog replicate`: new study models on the same base model, a redrawn manifest, and
-    a study_effects.json with the main run's keys in <figures>/replicate/."""
+def test_a_replicate_shares_the_base_model_and_writes_its_own_run(smoke_cache, tmp_path, monkeypatch):
+    """`precog replicate --number 1`: new study models on the main run's base model, a redrawn
+    assignment, and its study_effects.json (with the run's description and base checksum) and
+    study_rows.csv in <figures>/replicate1/. (A replicate on a base model of its own is made by
+    `make test`'s `precog replicate --profile smoke` and checked in tests/executed.)"""
     monkeypatch.setattr(paths, "CACHE", smoke_cache["0"].parent.parent)
     monkeypatch.setattr(paths, "BUILD", tmp_path)
     from precog.cli import main
+    from precog.compendium import replication
 
     assert main(["-q", "replicate", "--profile", "smoke", "--number", "1"]) == 0
-    out = tmp_path / "smoke" / "figures" / "replicate"
-    effects = json.loads((out / "study_effects.json").read_text())
-    assert effects["replicate"] == 1 and effects["models"] == SMOKE.study.models
-    assert {"pretraining_transfer", "positive_control", "text_only", "exposures_per_copy"} <= set(effects)
-    assert len(effects["text_only"]["per_model"]) == SMOKE.study.models
-    again = pipeline.models(pipeline.replicate_profile(SMOKE, 1), cached_only=True)
+    one, rows = replication.read_run(tmp_path / "smoke" / "figures" / "replicate1")
+    assert one["run"]["replicate"] == 1 and one["run"]["pretrain_seed"] == SMOKE.pretrain.seed
+    assert one["run"]["base_model"] == replication.base_checksum(SMOKE)  # the main run's base model
+    assert one["design"] == pipeline.design_key(SMOKE) and len(one["text_only"]["per_model"]) == SMOKE.study.models
+    again = pipeline.models(replication.replicate_profile(SMOKE, 1), cached_only=True)
     base_of = lambda f: json.loads((Path(f) / "pretrain.json").read_text())["base"]  # noqa: E731
     assert base_of(again["0"]) == base_of(smoke_cache["0"]) and Path(again["0"]) != smoke_cache["0"]
     assert again["random"] == str(smoke_cache["random"])
-    main_manifest = read_manifest(smoke_cache["0"] / "manifest.csv")
-    rep_manifest = read_manifest(out / "study_manifest.csv")
-    assert main_manifest[["task", "id"]].equals(rep_manifest[["task", "id"]])
-    assert not main_manifest["model"].equals(rep_manifest["model"])
+    main_manifest = read_manifest(smoke_cache["0"] / "manifest.csv").sort_values(["task", "id"]).reset_index(drop=True)
+    members = rows[rows["model"] == "0"].sort_values(["task", "id"]).reset_index(drop=True)
+    assert main_manifest[["task", "id"]].equals(members[["task", "id"]])  # the same examples, dealt anew
+    assert not main_manifest["model"].astype(str).equals(members["injected_into"].astype(str))
+    assert set(rows["model"]) == {*SMOKE.study.model_names, "random"} and rows["precog@1"].notna().any()

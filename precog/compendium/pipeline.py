@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from precog import cache
-from precog.compendium.profiles import Profile, figures_dir, load_profile
+from precog.compendium.profiles import Profile, load_profile
 from precog.data.tasks import get_task
 from precog.errors import PrecogError
 from precog.progress import say
@@ -235,40 +235,11 @@ def predictions(profile: Profile | str, cached_only: bool = False, progress: boo
 
 def design_key(profile: Profile | str) -> str:
     """What a run and its replicates share: the pre-training recipe, the study's examples and
-    cells, the tasks, the fine-tuning recipe and seeds (not the replicate number, the code or
-    the machine). README compares a replicate with the main run only when their keys agree."""
+    cells, the tasks, the fine-tuning recipe and seeds (not the replicate number, the
+    pre-training seed, the code or the machine). Runs are pooled only when their keys agree."""
     from dataclasses import replace
 
     profile = load_profile(profile)
-    return cache.key_of({"pretrain": asdict(profile.pretrain), "study": asdict(replace(profile.study, replicate=0)),
+    return cache.key_of({"pretrain": asdict(replace(profile.pretrain, seed=0)),
+                         "study": asdict(replace(profile.study, replicate=0)),
                          "tasks": list(profile.tasks), "finetune": asdict(profile.finetune), "seeds": list(profile.seeds)})
-
-
-def replicate_profile(profile: Profile | str, replicate: int) -> Profile:
-    """The profile with another study replicate: the same base model and study examples, a
-    new assignment of them to arms and models, new continuation seeds."""
-    from dataclasses import replace
-
-    profile = load_profile(profile)
-    if not profile.controlled:
-        raise PrecogError(f"profile {profile.name} studies a hub model: there is no study to replicate")
-    return replace(profile, study=replace(profile.study, replicate=int(replicate)))
-
-
-def replicate(profile: Profile | str, number: int = 1, progress: bool = True) -> Path:
-    """Run study replicate ``number`` (trains its K models and fine-tunes them; no scoring)
-    and write its study_effects.json, study_cells.csv and study_manifest.csv to
-    ``<figures>/replicate/``; returns that folder."""
-    from precog.compendium import plotting
-    from precog.compendium.frames import Run
-
-    rep = replicate_profile(profile, number)
-    models(rep, progress=progress)
-    predictions(rep, progress=progress)
-    results = Run(rep, scored=False).effects
-    out = figures_dir(rep) / "replicate"
-    out.mkdir(parents=True, exist_ok=True)
-    plotting.save_numbers({**results["headline"], "replicate": int(number)}, out, "study_effects")
-    plotting.save_table(results["cells"], out, "study_cells")
-    plotting.save_table(manifest(rep), out, "study_manifest")
-    return out

@@ -360,3 +360,85 @@ def masked_copies(ax, tokens: list[str], n: int = 10) -> None:
     ax.set_xlim(-9, x + 1)
     ax.set_ylim(-min(n, len(shown) - 1) - 0.7, -0.3)
     ax.axis("off")
+
+
+def runs_and_pooled(ax, pooled: dict) -> None:
+    """Each run's own seen − unseen estimate (text only and positive control) with its 95% CI,
+    and the pooled estimate with the nested bootstrap's CI (pooled: study_effects_pooled.json)."""
+    rows = []
+    for key, name, colour in (("positive_control", "text+label", PALETTE[3]), ("text_only", "text", PALETTE[0])):
+        rows.append((f"{name}: pooled ({pooled[key]['runs']} runs)", pooled[key], colour, "o", 7))
+        rows += [(f"{name}: {r['run']}", r[key], colour, ".", 5) for r in pooled["runs"]]
+    y = np.arange(len(rows))[::-1]
+    for yi, (_, d, colour, marker, ms) in zip(y, rows, strict=True):
+        intervals(ax, yi, d["ci_low"], d["ci_high"], vertical=False, color=colour, lw=1.6 if marker == "o" else 1.0)
+        ax.plot(d["estimate"], yi, marker, color=colour, ms=ms)
+    ax.axvline(0, color="grey", ls=":", lw=1)
+    ax.xaxis.set_major_locator(plt.MaxNLocator(5))
+    ax.set_yticks(y, [r[0] for r in rows], fontsize=8)
+    ax.set_ylim(y.min() - 0.6, y.max() + 0.6)
+    ax.set_xlabel("accuracy seen − unseen (share, 95% CI)")
+    ax.set_title("each run (its own CI) and all runs pooled (nested CI)")
+
+
+def gain_bins(ax, table: pd.DataFrame, title: str, colour: str, min_n: int = MIN_N) -> None:
+    """Mean accuracy gain per bin of memorization gain with 95% CIs, n under each bin
+    (table from :func:`precog.stats.pooling.gain_bins`); bins with fewer than ``min_n``
+    examples are grey without an interval, empty bins are left out."""
+    last = table["bin"].max()  # the closed bin, even when it is empty and left out
+    table = table[table["n"] > 0].reset_index(drop=True)
+    labels = [f"[{r.low:.1f}, {r.high:.1f}{']' if r.bin == last else ')'}" for r in table.itertuples()]
+    x = _bin_ticks(ax, table.assign(label=labels), "memorization gain (PreCog@1 seen − unseen)")
+    est, n = table["estimate"].to_numpy(dtype=float), table["n"].to_numpy()
+    enough = n >= min_n
+    intervals(ax, x[enough], table["ci_low"].to_numpy(dtype=float)[enough], table["ci_high"].to_numpy(dtype=float)[enough],
+              color=colour)
+    ax.plot(x[enough], est[enough], "o", color=colour, ms=6)
+    ax.plot(x[~enough], est[~enough], "o", color=GREY, ms=6)
+    ax.axhline(0, color="grey", ls=":", lw=1)
+    ax.set_xlim(-0.5, len(table) - 0.5)
+    ax.yaxis.set_major_locator(plt.MaxNLocator(6))
+    ax.set_ylabel("accuracy gain, seen − unseen (share, 95% CI)")
+    ax.set_title(title)
+
+
+def crossover_diagram(study, tasks: int):
+    """The crossover design as a picture (docs/study.md): one row per study model, one column
+    per share of examples; a filled square is a share in that model's pre-training corpus.
+
+    Args:
+        study: a :class:`precog.configs.StudyConfig` (cells, doses, K).
+        tasks: how many tasks the design is dealt within (each gets the same cells).
+    Returns:
+        the figure.
+    """
+    k = study.models
+    cells = [(arm, dose, n) for arm, doses in study.injected.items() for dose, n in sorted(doses.items())]
+    width = 1 + len(cells) * k
+    fig, ax = plt.subplots(figsize=(max(7.5, 0.28 * width + 3), 0.32 * k + 2.2))
+    colour = {"text": PALETTE[0], "text+label": PALETTE[3]}
+    ax.add_patch(plt.Rectangle((0, 0), 1, k, facecolor="white", edgecolor="grey", hatch="//", lw=0.8))
+    x = 1.5
+    for arm, dose, n in cells:
+        for share in range(k):
+            for m in range(k):
+                seen = share == m
+                ax.add_patch(plt.Rectangle((x + share, k - 1 - m), 1, 1, lw=0.6, edgecolor="white",
+                                           facecolor=colour[arm] if seen else "#E8E8E8"))
+        ax.text(x + k / 2, k + 0.35, f"{arm} ×{dose}: {k} shares\nof {n // k} examples per task", ha="center",
+                va="bottom", fontsize=8)
+        x += k + 0.5
+    ax.text(0.5, k + 0.35, f"never\n{study.never}\nper task", ha="center", va="bottom", fontsize=8)
+    ax.set_xlim(-0.2, x)
+    ax.set_ylim(-0.2, k + 1.6)
+    ax.set_yticks(np.arange(k) + 0.5, [f"model {m}" for m in range(k)][::-1], fontsize=8)
+    ax.set_xticks([])
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    key = [Patch(facecolor=colour["text"], label="seen: in this model's corpus (text)"),
+           Patch(facecolor=colour["text+label"], label="seen (text + label word)"),
+           Patch(facecolor="#E8E8E8", label="unseen by this model"),
+           Patch(facecolor="white", edgecolor="grey", hatch="//", label="never: in no corpus")]
+    fig.legend(handles=key, loc="outside lower center", ncol=2, frameon=False, fontsize=8)
+    ax.set_title(f"the crossover: {k} study models continued from one base model, {tasks} tasks dealt alike")
+    return fig

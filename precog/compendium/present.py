@@ -15,7 +15,19 @@ import html
 import pandas as pd
 
 from precog.compendium.plotting import MIN_N, RANK_CLASSES, rank_colour
-from precog.compendium.report import answer_text, bracket, bracket_r, missing, record, share, side
+from precog.compendium.report import (
+    answer_text,
+    bracket,
+    bracket_r,
+    many,
+    missing,
+    pooled_answer,
+    pts,
+    record,
+    share,
+    side,
+    slope_text,
+)
 
 
 def ci_column(df: pd.DataFrame, value: str, low: str = "ci_low", high: str = "ci_high", digits: int = 3,
@@ -95,9 +107,6 @@ def finetune(numbers: dict) -> str:
             + "; ".join(parts) + ". Table 0 compares them on the examples each model did not see, with intervals.")
 
 
-def _many(n: int, what: str) -> str:
-    """'1 bin', '2 bins'."""
-    return f"{n} {what}" + ("" if n == 1 else "s")
 
 
 def _score(name: str) -> str:
@@ -120,8 +129,8 @@ def _bins_text(rows: list[dict]) -> str:
             f"{lo['label']} (n = {lo['n']}) to {share(hi['accuracy'])} [{share(hi['ci_low'])}, {share(hi['ci_high'])}] "
             f"in bin {hi['label']} (n = {hi['n']}); the two intervals {'do not overlap' if apart else 'overlap'}"
             + largest
-            + (f"; {_many(few, 'bin')} with fewer than {MIN_N} examples drawn grey" if few else "")
-            + (f"; {_many(empty, 'bin')} empty" if empty else ""))
+            + (f"; {many(few, 'bin')} with fewer than {MIN_N} examples drawn grey" if few else "")
+            + (f"; {many(empty, 'bin')} empty" if empty else ""))
 
 
 def accuracy_by_bin(numbers: dict) -> str:
@@ -221,7 +230,7 @@ def correlations(numbers: dict) -> str:
 def study(headline: dict, regression: list[dict]) -> str:
     """fig5: the study's answer (as README words it), and why the crossover and the logistic
     interval of the same contrast can disagree."""
-    text = answer_text(headline, None).replace("**So: are memorized examples better classified?** ", "")
+    text = answer_text(headline).replace("**So: are memorized examples better classified?** ", "")
     reg = [r for r in regression if r["model"] == "adjusted" and r["term"].startswith("seen text@")]
     if reg:
         r = max(reg, key=lambda row: int(row["term"].rpartition("@")[2]))  # the top dose, as the crossover's
@@ -275,3 +284,41 @@ def widget_bundle(widget, note: str) -> dict:
     bundle = dict(widget._repr_mimebundle_())  # noqa: SLF001 (ipywidgets' public display protocol)
     bundle["text/plain"] = note
     return bundle
+
+
+def runs_table(pooled: dict) -> pd.DataFrame:
+    """fig6: one row per pooled run: its base model (pre-training seed, checksum's first 12
+    characters), the machine that made it, and its own text-only and positive-control estimates."""
+    rows = [{"run": r["run"], "base model": f"seed {r['pretrain_seed']} · {r['base_model'][:12]}", "machine": r["machine"],
+             "text only [95% CI], points": bracket(r["text_only"]),
+             "positive control [95% CI], points": bracket(r["positive_control"])} for r in pooled["runs"]]
+    return pd.DataFrame(rows).set_index("run")
+
+
+def pooled_table(pooled: dict) -> pd.DataFrame:
+    """fig6: the pooled effects in points with their intervals, and what each pooled."""
+    rows = []
+    for key, name in (("text_only", "text only"), ("positive_control", "positive control")):
+        d = pooled[key]
+        rows.append({"effect": name, "pooled [95% CI], points": bracket(d), "half-width": pts(d["ci_half_width"]).lstrip("+"),
+                     "runs": d["runs"], "models": d["models"], "base models": d["base_models"], "examples × runs": d["n"]})
+    for task, d in sorted(pooled["pretraining_transfer"].items()):
+        rows.append({"effect": f"transfer, {task}", "pooled [95% CI], points": bracket(d),
+                     "half-width": pts((d["ci_high"] - d["ci_low"]) / 2).lstrip("+"), "runs": d["runs"],
+                     "models": pooled["models"], "base models": d["base_models"], "examples × runs": "–"})
+    return pd.DataFrame(rows).set_index("effect")
+
+
+def slopes_table(slopes: dict, spread: dict) -> pd.DataFrame:
+    """fig6: per arm, the slope of accuracy gain on memorization gain (points per 0.1 of PreCog@1
+    gain) and the spread of memorization gain it was fitted on."""
+    rows = [{"arm": arm, "slope [95% CI], points per 0.1": bracket({k: s[k] / 10 for k in ("estimate", "ci_low", "ci_high")}),
+             "n": s["n"], "memorization gain: mean": round(spread[arm]["mean"], 3), "sd": round(spread[arm]["sd"], 3),
+             "p10–p90": f"{spread[arm]['p10']:.2f}–{spread[arm]['p90']:.2f}"} for arm, s in slopes.items()]
+    return pd.DataFrame(rows).set_index("arm")
+
+
+def gains(pooled: dict, numbers: dict) -> list[str]:
+    """fig6: the pooled answer (as README words it) and the slope of accuracy gain on
+    memorization gain, two paragraphs."""
+    return [pooled_answer(pooled), slope_text(numbers)]

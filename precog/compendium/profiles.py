@@ -36,6 +36,9 @@ class Profile:
     study: StudyConfig | None = option(None, "the controlled study's design (None for a hub model)")
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig, metadata={"help": "the fine-tuning recipe"})
     score: ScoreConfig = field(default_factory=ScoreConfig, metadata={"help": "how PreCog is computed"})
+    replicates: tuple[tuple[int, int], ...] = option(
+        ((1, 0), (2, 1), (3, 1), (4, 2)), "the replicates `make replicate` makes, as (replicate number, pre-training seed): "
+        "a seed other than the main run's (pretrain.seed) pre-trains another base model with its own random init")
     concurrent_runs: int | str = option("auto", "jobs (study models, scoring, fine-tuning runs) at once, or 'auto' "
                                         "(one per CPU core; by GPU memory on CUDA); --concurrent-runs overrides it")
 
@@ -58,6 +61,8 @@ def profile_from_dict(values: dict) -> Profile:
     plain.update({k: tuple(int(x) for x in values[k]) for k in ("k", "seeds") if k in values})
     if "tasks" in values:
         plain["tasks"] = tuple(values["tasks"])
+    if "replicates" in values:
+        plain["replicates"] = tuple((int(n), int(seed)) for n, seed in values["replicates"])
     return Profile(
         name=str(values["name"]),
         **plain,

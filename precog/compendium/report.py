@@ -81,6 +81,11 @@ def counts(n_by_task: dict[str, int], what: str) -> str:
     return "n = " + ", ".join(f"{n} ({t})" for t, n in sorted(n_by_task.items())) + f" {what}"
 
 
+def many(n: int, what: str) -> str:
+    """'1 run', '3 runs'."""
+    return f"{n} {what}" + ("" if n == 1 else "s")
+
+
 def cell(cells: list[dict], arm: str, dose: int, task: str) -> dict:
     """The row of fig5_study_effects.json's cells for (arm, dose, task)."""
     return record(cells, arm=arm, dose=dose, task=task)
@@ -140,8 +145,8 @@ def arm_text(effects: dict, cells: list[dict], arm: str) -> str:
             f"Per task (points): {per_task}.")
 
 
-def answer_text(effects: dict, replicate: dict | None) -> str:
-    """The study's answer, worded from the text-only interval, the positive control and the replicate."""
+def answer_text(effects: dict) -> str:
+    """One run's answer, worded from its text-only interval and its positive control."""
     t, pc, top = effects["text_only"], effects["positive_control"], effects["top_dose"]
     where = side(t)
     if where == "lies above zero":
@@ -159,49 +164,152 @@ def answer_text(effects: dict, replicate: dict | None) -> str:
                 f"from none; a {sign} larger than {edge} points is excluded.")
     else:
         head = "Undetermined: the text-only effect has no interval in this run (too few examples in a cell)."
+    return f"**So: are memorized examples better classified?** {head} {control_text(pc, where)}"
+
+
+def control_text(pc: dict, where: str) -> str:
+    """What the positive control says about the instrument (``where``: the text-only interval's side)."""
     if side(pc) == "lies above zero":
-        control = ("The positive control's interval lies above zero, so the instrument does see a model exploit "
-                   "examples it memorized with their label.")
+        return ("The positive control's interval lies above zero, so the instrument does see a model exploit "
+                "examples it memorized with their label.")
+    return ("The positive control's interval does not lie above zero, so this did not see a model exploit "
+            "even examples memorized with their label" + ("; a text-only result that includes zero cannot be "
+            "told from an instrument too weak to see an effect." if where != "lies above zero" else "; read the "
+            "text-only result with that in mind."))
+
+
+# ---------------------------------------------------------------- the pooled answer
+TARGET_POOLED = 0.020  # the pooled text-only half-width aimed at (2 points)
+DECISIVE_BOUND = 0.025  # "no benefit larger than X" is decisive when X is at most 2.5 points
+
+
+def pooled_answer(pooled: dict) -> str:
+    """The compendium's answer from every run of one design (figures/study_effects_pooled.json)."""
+    t, pc, top = pooled["text_only"], pooled["positive_control"], pooled["top_dose"]
+    where = side(t)
+    what = (f"Pooled over {many(t['runs'], 'run')} on {many(t['base_models'], 'base model')} "
+            f"({many(t['models'], 'study model')}, {t['n']} example-runs)")
+    if where == "lies above zero":
+        head = f"**Yes.** {what}, text seen {top} times is classified better than the same text unseen, by {interval(t)}."
+    elif where == "lies below zero":
+        head = (f"**No, the opposite.** {what}, text seen {top} times is classified worse than the same text unseen, "
+                f"by {interval(t)}.")
+    elif where == "is undefined":
+        head = f"**Undetermined.** {what}, the text-only effect has no interval."
     else:
-        control = ("The positive control's interval does not lie above zero, so this run did not see a model exploit "
-                   "even examples memorized with their label" + ("; a text-only result that includes zero cannot be "
-                   "told from an instrument too weak to see an effect." if where != "lies above zero" else "; read the "
-                   "text-only result with that in mind."))
-    rep = ""
-    disagree = replicate is not None and verdict(side(replicate["text_only"])) != verdict(where)
-    if disagree and where in ("lies above zero", "lies below zero"):
-        head = "Not robustly. In this run, " + head[0].lower() + head[1:]
-    if replicate is not None:
-        r = replicate["text_only"]
-        rep = (f" The replicate (a new assignment of the same examples to arms and models, new continuation "
-               f"seeds, the same base model) gives {interval(r)}, "
-               + ("inside" if inside(r["estimate"], t) else "outside")
-               + f" the main run's interval; its own interval {side(r)}.")
-        if disagree:
-            bound = max(float(t["ci_high"]), float(r["ci_high"]))
-            rep += (" The two runs disagree on where the interval lies, so the answer above is not yet robust; "
-                    f"what both support is that a benefit larger than {pts(bound)} points is excluded.")
-        elif verdict(where) == "does not exclude zero":
-            rep += " Neither run's interval excludes zero, so neither detects an effect."
+        bound = pts(t["ci_high"])
+        shown_high = round(100 * float(t["ci_high"]), 1)  # judged on the number shown, as side() does
+        if where == "reaches up to zero" or shown_high <= 0:
+            head = (f"**No benefit.** {what}, seen minus unseen accuracy of text seen {top} times is {interval(t)}: "
+                    f"the interval {where}, so a benefit is excluded at this precision.")
+        elif shown_high <= 100 * DECISIVE_BOUND:
+            head = (f"**No benefit larger than {bound} points.** {what}, seen minus unseen accuracy of text seen {top} "
+                    f"times is {interval(t)}: the interval {where}, and a benefit larger than {bound} points is excluded.")
         else:
-            rep += " The two runs agree on where the interval lies."
-    return f"**So: are memorized examples better classified?** {head} {control}{rep}"
+            head = (f"**No benefit detected; one of up to {bound} points is not excluded.** {what}, seen minus unseen "
+                    f"accuracy of text seen {top} times is {interval(t)}: the interval {where}, so a benefit larger "
+                    f"than {bound} points is excluded, but a smaller one can be neither told from none nor ruled out "
+                    f"(a decisive answer needs the upper bound at or below {pts(DECISIVE_BOUND)} points).")
+    half = pts(t["ci_half_width"]).lstrip("+")
+    met = "met" if not missing(t["ci_half_width"]) and float(half) <= 100 * TARGET_POOLED else "missed"
+    precision = (f"The pooled interval's half-width is {half} points (target at most {100 * TARGET_POOLED:.1f}: {met}); "
+                 f"the minimum detectable effect is {pts(t['mde']).lstrip('+')} points.")
+    return f"{head} {control_text(pc, where)} {precision} {runs_text(pooled)}"
+
+
+def runs_text(pooled: dict) -> str:
+    """How much the runs differ beyond their own intervals, and how many runs the target would
+    take at the pooled interval's rate."""
+    t = pooled["text_only"]
+    v = t["between_runs"]
+    if missing(v["tau"]):
+        return "With one run, how much runs differ of their own is not measured."
+    from precog.stats.pooling import runs_needed
+
+    need = runs_needed(t["runs"], t["ci_half_width"], TARGET_POOLED)
+    own = (f"the runs add about {pts(v['tau']).lstrip('+')} points of their own" if round(100 * v["tau"], 1) > 0
+           else "the runs add no measurable variance of their own")
+    reach = ("" if missing(need) or need <= t["runs"] else
+             f" If the pooled half-width falls as one over the square root of the number of runs (new runs coming "
+             f"with new base models in the same proportion), {100 * TARGET_POOLED:.1f} points would take about "
+             f"{need:.0f} runs.")
+    return (f"The {v['runs']} runs' own text-only estimates spread by {pts(v['observed_sd']).lstrip('+')} points "
+            f"(standard deviation) where their own intervals expect {pts(v['expected_sd']).lstrip('+')}: {own}."
+            + reach)
+
+
+def base_note(pooled: dict) -> str:
+    """Which runs share a base model: the same only where the checksums match."""
+    runs = pooled["runs"]
+    parts = []
+    for i, r in enumerate(runs[1:], 1):
+        same = next((e for e in runs[:i] if e["base_model"] == r["base_model"]), None)
+        seed = next((e for e in runs[:i] if e["pretrain_seed"] == r["pretrain_seed"]), None)
+        if same is not None:
+            parts.append(f"{r['run']} shares the base model of {_the(same['run'])} (same checksum)")
+        elif seed is not None:
+            parts.append(f"{r['run']} was pre-trained with the seed of {_the(seed['run'])} but its base model's checksum "
+                         "differs (made on another machine, whose floating point differs in the last bits); the "
+                         "bootstrap counts one base model per pre-training seed")
+        else:
+            parts.append(f"{r['run']} has a base model of its own (pre-training seed {r['pretrain_seed']})")
+    machines = sorted({r["machine"] for r in runs})
+    made = (f"All runs were made on one kind of machine ({machines[0]})." if len(machines) == 1 else
+            "Machines: " + "; ".join(f"{r['run']}: {r['machine']}" for r in runs) + ".")
+    left = pooled.get("not_pooled") or []
+    skipped = (" Not pooled, another design: " + ", ".join(r["run"] for r in left) + "." if left
+               else " Every committed run has the main run's design, so all are pooled.")
+    text = "; ".join(parts)
+    return (text[0].upper() + text[1:] + ". " if parts else "") + made + skipped
+
+
+def _the(run: str) -> str:
+    """'the main run' / 'replicate 2', as a sentence names a run."""
+    return f"the {run}" if run == "main run" else run
+
+
+def runs_table(pooled: dict) -> str:
+    """Markdown: one row per run (base model seed and checksum, effects), then the pooled row."""
+    tasks = sorted(pooled["pretraining_transfer"])
+    head = ["run", "base model", "text only", "positive control", *[f"transfer, {t}" for t in tasks]]
+    lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
+    for r in pooled["runs"]:
+        cells = [r["run"], f"seed {r['pretrain_seed']} · `{r['base_model'][:8]}`", bracket(r["text_only"]),
+                 bracket(r["positive_control"]), *[bracket(r["pretraining_transfer"][t]) for t in tasks]]
+        lines.append("| " + " | ".join(cells) + " |")
+    cells = ["**pooled**", many(pooled["base_models"], "base model"), f"**{bracket(pooled['text_only'])}**",
+             f"**{bracket(pooled['positive_control'])}**", *[f"**{bracket(pooled['pretraining_transfer'][t])}**" for t in tasks]]
+    lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def slope_text(fig6: dict) -> str:
+    """Figure 6's reading: the slope of accuracy gain on memorization gain, per arm, and the x axis' spread."""
+    s, m = fig6["slope"], fig6["mem_gain"]
+
+    def per(arm: str) -> str:
+        d = {k: None if missing(s[arm][k]) else s[arm][k] / 10 for k in ("estimate", "ci_low", "ci_high")}
+        return f"{interval(d)} per 0.1 of PreCog@1 gained (its interval {side(d)})"
+
+    text, seen = m["text"], fig6["mem_seen"]["text"]
+    if not missing(seen) and seen >= 0.9:
+        limit = (f" Under the model that saw it, text recovers {share(seen)} of its tokens on average: memorization at "
+                 "this dose is near its ceiling, so the x axis spreads only by what the other models already recover, "
+                 "and the slope compares examples within one dose, not doses.")
+    elif not missing(text["sd"]) and text["sd"] < 0.05:
+        limit = " The memorization gains hardly spread, so the slope is loosely determined."
+    else:
+        limit = ""
+    return (f"**Accuracy gain against the memorization the study caused** (Figure 6): for text, accuracy gain rises "
+            f"by {per('text')}; for the positive control by {per('text+label')}. The memorization gain of text spans "
+            f"{share(text['p10'])} to {share(text['p90'])} (10th to 90th percentile; mean {share(text['mean'])}, "
+            f"standard deviation {share(text['sd'])}).{limit}")
 
 
 def verdict(where: str) -> str:
     """What two runs are compared on: an interval above zero, below zero, undefined, or one
     that does not exclude zero (it includes zero or has a bound that rounds to it)."""
     return where if where in ("lies above zero", "lies below zero", "is undefined") else "does not exclude zero"
-
-
-def replicate_table(main: dict, replicate: dict) -> str:
-    rows = [("text only", main["text_only"], replicate["text_only"]),
-            ("positive control", main["positive_control"], replicate["positive_control"])]
-    rows += [(f"transfer, {t}", main["pretraining_transfer"][t], replicate["pretraining_transfer"][t])
-             for t in sorted(main["pretraining_transfer"])]
-    lines = ["| effect (points, 95% CI) | main run | replicate |", "|---|---|---|"]
-    lines += [f"| {name} | {bracket(a)} | {bracket(b)} |" for name, a, b in rows]
-    return "\n".join(lines)
 
 
 def memorization_text(pre: dict, auroc: dict) -> str:
@@ -258,34 +366,56 @@ def quality_text(fig5: dict) -> str:
 
 
 def render(figures: Path) -> str:
-    """The results section (between BEGIN and END) from the files in ``figures``."""
+    """README's answer (between BEGIN and END) from the files in ``figures``: the pooled
+    headline and its verdict, the runs, Figure 6 and its slope."""
     load = lambda name: json.loads((figures / name).read_text())  # noqa: E731
-    effects, fig5, tab0 = load("study_effects.json"), load("fig5_study_effects.json"), load("tab0_baselines.json")
-    rep_file = figures / "replicate" / "study_effects.json"
-    replicate = json.loads(rep_file.read_text()) if rep_file.is_file() else None
-    t = effects["text_only"]
-    half = pts(t["ci_half_width"]).lstrip("+")
-    met = "met" if not missing(t["ci_half_width"]) and float(half) <= 100 * TARGET_HALF_WIDTH else "missed"
-    n_tasks = len(tab0)
-    n_examples = counts({task: tab0[task]["majority"]["n"] for task in tab0}, "study examples")
-    if replicate is not None and replicate.get("design") != effects.get("design"):
-        stale = ("*`figures/replicate/` holds a replicate of another design (other examples, cells, pre-training "
-                 "or fine-tuning recipe): it is not compared here; run `make replicate` to make one of this design.*")
-        replicate = None
-    else:
-        stale = None
-    out = [
+    pooled, fig6 = load("study_effects_pooled.json"), load("fig6_gain_by_memorization.json")
+    return "\n".join([
         BEGIN,
         "",
-        "Every number and every verdict below is rendered from `figures/*.json` by `precog/compendium/report.py` at the "
-        "end of `make reproduce`, so after a rerun on another machine they change together with the figures. "
-        "Accuracies are shares of examples; differences are in percentage points. Intervals are 95% "
-        f"percentile bootstrap intervals: over examples for the baselines and correlations; for the seen − unseen "
-        f"effects, a {effects['interval']}; for transfer, where every example is measured under several models, "
-        "examples and models resampled independently.",
+        pooled_answer(pooled),
         "",
-        f"**Baselines** (Table 0, `notebooks/tab0_baselines.ipynb`, `figures/tab0_baselines.csv`; accuracy on "
-        f"the study examples, {n_examples}, 95% CI over examples):",
+        runs_table(pooled),
+        "",
+        "*Seen − unseen accuracy and transfer (pre-trained − random init) in points, 95% CIs. A run's row is its own "
+        "bootstrap (its models, then examples); the pooled row resamples base models, then runs, then models, then "
+        "examples. " + base_note(pooled) + "*",
+        "",
+        slope_text(fig6),
+        "",
+        "![Figure 6](figures/fig6_gain_by_memorization.png)",
+        "",
+        "*Figure 6 ([notebook](notebooks/fig6_gain_by_memorization.ipynb)): left, each run and all runs pooled; middle "
+        "and right, accuracy gain per bin of memorization gain (grey: fewer than 10 examples). Every number here is "
+        "rendered from `figures/*.json` by `make reproduce`; the controls, baselines and the paper's correlational "
+        "analysis are in [docs/study.md](docs/study.md#results-of-the-main-run).*",
+        "",
+        END,
+    ])
+
+
+DETAILS_BEGIN = BEGIN.replace("results:begin", "details:begin").replace("render-readme", "render-readme (docs/study.md)")
+DETAILS_END = "<!-- details:end -->"
+
+
+def render_details(figures: Path) -> str:
+    """docs/study.md's results of the main run (between DETAILS_BEGIN and DETAILS_END): baselines,
+    transfer, the positive control, text only, model quality, memorization and the correlations."""
+    load = lambda name: json.loads((figures / name).read_text())  # noqa: E731
+    effects, fig5, tab0 = load("study_effects.json"), load("fig5_study_effects.json"), load("tab0_baselines.json")
+    t = effects["text_only"]
+    half = pts(t["ci_half_width"]).lstrip("+")
+    n_tasks = len(tab0)
+    n_examples = counts({task: tab0[task]["majority"]["n"] for task in tab0}, "study examples")
+    out = [
+        DETAILS_BEGIN,
+        "",
+        "Accuracies are shares of examples; differences are in percentage points. Intervals are 95% percentile "
+        f"bootstrap intervals: over examples for the baselines and correlations; for the seen − unseen effects, a "
+        f"{effects['interval']}; for transfer, examples and models resampled independently.",
+        "",
+        f"**Baselines** (Table 0, [notebook](../notebooks/tab0_baselines.ipynb), `figures/tab0_baselines.csv`; "
+        f"accuracy on the study examples, {n_examples}, 95% CI over examples):",
         "",
         baselines_table(tab0),
         "",
@@ -297,63 +427,56 @@ def render(figures: Path) -> str:
         f"**Are memorized examples better classified? (text only)** Examples injected {effects['top_dose']} times as "
         f"text (no label; exposures per copy: {effects['exposures_per_copy']}), seen minus unseen accuracy: "
         + arm_text(effects, fig5["cells"], "text")
-        + f" The interval's half-width is {half} points (the design's target, at most "
-        f"{100 * TARGET_HALF_WIDTH:.0f}: {met}); the minimum detectable effect (two-sided 5% test, 80% power) is "
-        f"{pts(t['mde']).lstrip('+')} points.",
+        + f" The interval's half-width is {half} points; the minimum detectable effect (two-sided 5% test, 80% "
+        f"power) is {pts(t['mde']).lstrip('+')} points.",
         "",
         quality_text(fig5),
         "",
-        answer_text(effects, replicate),
+        answer_text(effects).replace("**So: are memorized examples better classified?**", "**This run alone:**"),
         "",
-    ]
-    if stale:
-        out += [stale, ""]
-    if replicate is not None:
-        out += [f"**Replication** (`make replicate`, `figures/replicate/study_effects.json`, replicate "
-                f"{replicate['replicate']}):", "", replicate_table(effects, replicate), ""]
-    out += [
-        "![study effects](figures/fig5_study_effects.png)",
+        "![study effects](../figures/fig5_study_effects.png)",
         "",
-        "*Figure 5 ([notebook](notebooks/fig5_study_effects.ipynb)): seen − unseen accuracy per arm (pooled and per "
+        "*Figure 5 ([notebook](../notebooks/fig5_study_effects.ipynb)): seen − unseen accuracy per arm (pooled and per "
         "task), the per-model estimates, and pre-training transfer per task.*",
         "",
         "**Memorization is real in the models that saw the examples** "
-        "([00_pretrain_demo_model](notebooks/00_pretrain_demo_model.ipynb)): "
+        "([00_pretrain_demo_model](../notebooks/00_pretrain_demo_model.ipynb)): "
         + memorization_text(load("pretrain_demo_model.json"), load("fig2_membership_auc.json")),
         "",
-        "![pre-training](figures/pretrain_demo_model.png)",
+        "![membership](../figures/fig2_membership_auc.png)",
         "",
-        "![membership](figures/fig2_membership_auc.png)",
-        "",
-        "*Figure 2 ([notebook](notebooks/fig2_membership_auc.ipynb)): AUROC of each score for telling an example's "
+        "*Figure 2 ([notebook](../notebooks/fig2_membership_auc.ipynb)): AUROC of each score for telling an example's "
         "measurement under the model that saw it from unseen ones, by dose.*",
         "",
         correlation_text(load("tab2_correlations.json")),
         "",
-        "![accuracy by PreCog](figures/fig1_accuracy_by_precog.png)",
+        "![accuracy by PreCog](../figures/fig1_accuracy_by_precog.png)",
         "",
-        f"*Figure 1 ([notebook](notebooks/fig1_accuracy_by_precog.ipynb), the paper's Figures 1–3): accuracy per "
-        f"PreCog bin, weighted over the {n_tasks} tasks and per task, 95% CIs and n per bin. Table 1 "
-        "([notebook](notebooks/tab1_accuracy_by_bin.ipynb), `figures/tab1_accuracy_by_bin.csv`) has the same "
-        "numbers; Table 2 ([notebook](notebooks/tab2_correlations.ipynb)) the correlations and logistic "
-        "coefficients; Figure 3 ([notebook](notebooks/fig3_datamap_by_precog.ipynb)) a data map coloured by PreCog; "
-        "Figure 4 ([notebook](notebooks/fig4_calibration_by_bin.ipynb)) calibration (ECE with CIs over examples) "
-        "per PreCog bin; [precog_explained](notebooks/precog_explained.ipynb) teaches the method on one example.*",
+        f"*Figure 1 ([notebook](../notebooks/fig1_accuracy_by_precog.ipynb), the paper's Figures 1–3): accuracy per "
+        f"PreCog bin, weighted over the {n_tasks} tasks and per task, 95% CIs and n per bin.*",
         "",
-        END,
+        DETAILS_END,
     ]
     return "\n".join(out)
 
 
-def update_readme(readme: Path, figures: Path) -> bool:
-    """Replace README's section between BEGIN and END with :func:`render`; True if it changed."""
-    text = readme.read_text()
-    start, stop = text.find(BEGIN), text.find(END)
+BLOCKS = {"README.md": (BEGIN, END, render), "docs/study.md": (DETAILS_BEGIN, DETAILS_END, render_details)}
+
+
+def update_block(document: Path, figures: Path, begin: str, end: str, make) -> bool:
+    """Replace ``document``'s section between ``begin`` and ``end`` with ``make(figures)``; True if it changed."""
+    text = document.read_text()
+    start, stop = text.find(begin), text.find(end)
     if start < 0 or stop < start:
         from precog.errors import PrecogError
 
-        raise PrecogError(f"{readme.name} has no results markers ({BEGIN[:20]}... / {END}); restore them")
-    new = text[:start] + render(figures) + text[stop + len(END):]
+        raise PrecogError(f"{document.name} has no rendered-section markers ({begin[:20]}... / {end}); restore them")
+    new = text[:start] + make(figures) + text[stop + len(end):]
     if new != text:
-        readme.write_text(new)
+        document.write_text(new)
     return new != text
+
+
+def update_documents(root: Path, figures: Path) -> list[str]:
+    """Rewrite the rendered sections of README.md and docs/study.md; the names of those that changed."""
+    return [name for name, (begin, end, make) in BLOCKS.items() if update_block(root / name, figures, begin, end, make)]

@@ -38,6 +38,7 @@ PIPELINE = ["00_pretrain_demo_model", "01_score", "02_finetune"]
 ARTIFACTS = [
     "tab0_baselines",
     "fig5_study_effects",
+    "fig6_gain_by_memorization",
     "fig1_accuracy_by_precog",
     "tab1_accuracy_by_bin",
     "fig2_membership_auc",
@@ -57,15 +58,30 @@ def source_digest(notebook: Path) -> str:
     return hashlib.sha256(json.dumps(cells).encode()).hexdigest()
 
 
+POOLS = {"fig6_gain_by_memorization"}  # notebooks that read the committed replicates (figures/replicate<N>/)
+
+
+def replicates_digest(profile: str) -> str:
+    """Digest of the profile's committed replicate files (names and bytes)."""
+    from precog.compendium.profiles import figures_dir
+
+    figures = figures_dir(load_profile(profile))
+    files = sorted(f for f in figures.glob("replicate*/*") if f.is_file())
+    return hashlib.sha256(json.dumps([[str(f.relative_to(figures)), cache.sha256_file(f)] for f in files]).encode()).hexdigest()
+
+
 def stamp(name: str, profile: str, upstream: dict[str, str]) -> str:
     """What a notebook's result depends on: its source cells, the profile, the package code,
-    and the stamps of the pipeline notebooks before it."""
+    the stamps of the pipeline notebooks before it and, for a notebook that pools runs, the
+    committed replicates."""
     parts = {
         "notebook": source_digest(paths.NOTEBOOKS / f"{name}.ipynb"),
         "profile": hashlib.sha256((paths.PARAMS / f"{profile}.yaml").read_bytes()).hexdigest(),
         "code": cache.code_digest(*cache.package_modules()),
         "upstream": {k: upstream[k] for k in sorted(upstream)},
     }
+    if name in POOLS:
+        parts["replicates"] = replicates_digest(profile)
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
@@ -253,11 +269,11 @@ def reproduce(profile: str = "demo", force: bool = False, jobs: int = 2) -> Path
             for future in as_completed([pool.submit(run, i, name) for i, name in todo]):
                 done(*future.result())
     write_index(build, profile, timings)
-    if profile == "demo":  # README's results section follows the demo's figures
-        from precog.compendium.report import update_readme
+    if profile == "demo":  # README's and docs/study.md's results follow the demo's figures
+        from precog.compendium.report import update_documents
 
-        if update_readme(paths.ROOT / "README.md", paths.FIGURES):
-            log.info("README.md: results section rewritten from figures/")
+        for name in update_documents(paths.ROOT, paths.FIGURES):
+            log.info(f"{name}: rendered section rewritten from figures/")
     return build
 
 
@@ -268,7 +284,8 @@ def _to_html(notebook: Path, target: Path) -> None:
     target.write_text(body)
 
 
-FIGURE_OF = {"pretrain_demo_model": "00_pretrain_demo_model", "finetune_accuracy": "02_finetune"}  # else same name
+FIGURE_OF = {"pretrain_demo_model": "00_pretrain_demo_model", "study_design": "00_pretrain_demo_model",
+             "finetune_accuracy": "02_finetune"}  # else same name
 INTRO = (
     "<p>PreCog (Ranaldi, Ruzzetti &amp; Zanzotto, RANLP 2023) asks whether BERT classifies better the examples it "
     "memorized in pre-training. PreCog@k scores an example by masking its tokens one at a time and counting the "
@@ -277,7 +294,7 @@ INTRO = (
     "<p>The demo and smoke profiles pre-train their own small BERTs on Wikipedia text with a known, dosed set of "
     "downstream examples injected, so that memorization is known rather than inferred: each injected example is "
     "seen by one model and unseen by the others. The paper profile runs bert-base-uncased on GLUE from the hub. "
-    "Which parts are our reconstruction of the paper is stated in the README.</p>"
+    "Which parts are our reconstruction of the paper is stated in docs/scoring.md.</p>"
 )
 
 
@@ -289,14 +306,23 @@ def _caption(notebook: Path) -> str:
 
 
 def _headline(figs: Path) -> str:
-    """The study's answer in sentences, generated from figures/ (empty without the study)."""
+    """The compendium's answer in sentences, generated from figures/ (empty without the study):
+    the pooled answer when it exists, else the main run's."""
+    import re
+
     from precog.compendium import present
 
-    effects = figs / "study_effects.json"
-    if not effects.is_file():
+    pooled, fig6, effects = (figs / f"{n}.json" for n in ("study_effects_pooled", "fig6_gain_by_memorization", "study_effects"))
+    if pooled.is_file() and fig6.is_file():
+        texts = present.gains(json.loads(pooled.read_text()), json.loads(fig6.read_text()))
+        link = "<a href='fig6_gain_by_memorization.html'>Figure 6</a>"
+    elif effects.is_file():
+        texts = [present.study(json.loads(effects.read_text()), [])]  # the answer, the control, transfer
+        link = "<a href='fig5_study_effects.html'>Figure 5</a>"
+    else:
         return ""
-    text = present.study(json.loads(effects.read_text()), [])  # the answer, the control, transfer
-    return f"<h2>Headline</h2><p>{html.escape(text)}</p><p>Details: <a href='fig5_study_effects.html'>Figure 5</a>.</p>"
+    body = "".join("<p>" + re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", html.escape(t)) + "</p>" for t in texts)
+    return f"<h2>The answer</h2>{body}<p>Details: {link}.</p>"
 
 
 def _table(csv: Path) -> str:
@@ -315,7 +341,7 @@ def _table(csv: Path) -> str:
     if {"model", "task"} <= set(df.columns) and "k" not in df:  # Table 0: models x tasks, as in its notebook
         df = df.pivot(index="model", columns="task", values=f"{value} [95% CI]").reset_index()
     return (f"<h3>{html.escape(title)} — <a href='{csv.stem}.html'>notebook</a></h3>"
-            + df.to_html(index=False, na_rep="–", border=0, classes="table"))
+            + "<div class='scroll'>" + df.to_html(index=False, na_rep="–", border=0, classes="table") + "</div>")
 
 
 def write_index(build: Path, profile: str, timings: dict[str, float]) -> Path:
@@ -340,11 +366,14 @@ def write_index(build: Path, profile: str, timings: dict[str, float]) -> Path:
         figures.append(f'<figure><img src="{rel / p.name}" alt="{html.escape(caption, quote=True)}">'
                        f'<figcaption>{html.escape(caption)} — <a href="{notebook}.html">notebook</a></figcaption></figure>')
     tables = "".join(_table(c) for c in sorted(figs.glob("tab*.csv")))
-    style = ("body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;padding:0 1em;line-height:1.5}"
-             "img{max-width:100%}figure{margin:2em 0}figcaption{font-size:90%;color:#444}"
-             "table{border-collapse:collapse;font-size:85%}td,th{padding:2px 8px;border-bottom:1px solid #ddd}")
+    style = ("body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;padding:0 1em;line-height:1.5;"
+             "overflow-wrap:anywhere}img{max-width:100%;height:auto}figure{margin:2em 0}"
+             "figcaption{font-size:90%;color:#444}.scroll{overflow-x:auto;max-width:100%}"
+             "table{border-collapse:collapse;font-size:85%;overflow-wrap:normal}"
+             "td,th{padding:2px 8px;border-bottom:1px solid #ddd}")
     page = (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>PreCog — {profile} profile</title>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<style>{style}</style></head><body>"
         f"<h1>PreCog compendium — {profile} profile</h1>{INTRO}"
         f"<p>How to rerun, what each part means and where the numbers come from: <a href='{readme}'>README</a>.</p>"

@@ -67,6 +67,51 @@ def resample(rng: np.random.Generator, n: int, strata: np.ndarray | None = None,
     return np.concatenate(parts)
 
 
+def resample_nested(rng: np.random.Generator, levels: Sequence[np.ndarray],
+                    crossed: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Row indices of one resample of a nested (hierarchical) design.
+
+    ``levels`` name each row's unit at every level, outermost first (e.g. base model, run,
+    study model). The outermost units are drawn with replacement; inside each drawn unit its
+    units of the next level are drawn with replacement, and so on; inside each drawn
+    innermost unit its rows are drawn with replacement. With ``crossed = (examples,
+    models)`` the rows of each drawn innermost unit are resampled instead by the pigeonhole
+    bootstrap of a crossed design (:func:`resample` with ``clusters=examples,
+    crossed=models``). One level with no ``crossed`` is the two-level bootstrap
+    (``resample(..., clusters=level, within=True)``), draw for draw.
+
+    Args:
+        levels: L arrays of (N,) unit labels; a unit's label need only be unique within its
+            parent unit's rows (runs may reuse model names).
+        crossed: None, or two (N,) arrays (example label, model label).
+    Returns:
+        (M,) row indices (M varies between resamples when units differ in size).
+    """
+    n = len(levels[0]) if levels else len(crossed[0])
+    if any(len(level) != n for level in levels):
+        raise ValueError("bootstrap: levels differ in length")
+    codes = []
+    for level in levels:
+        c, _ = pd.factorize(np.asarray(level))
+        if (c < 0).any():
+            raise ValueError("bootstrap: a row has no unit label (NaN/None) at some level; drop it or give it one")
+        codes.append(c)
+
+    def within(rows: np.ndarray, depth: int) -> list[np.ndarray]:
+        if depth == len(codes):
+            if crossed is None:
+                return [rows[rng.integers(0, len(rows), len(rows))]]
+            examples, models = (np.asarray(a)[rows] for a in crossed)
+            return [rows[resample(rng, len(rows), clusters=examples, crossed=models)]]
+        units = _groups(pd.factorize(codes[depth][rows])[0])
+        parts = []
+        for u in rng.choice(len(units), len(units)):
+            parts += within(rows[units[u]], depth + 1)
+        return parts
+
+    return np.concatenate(within(np.arange(n), 0)) if n else np.arange(0)
+
+
 def _groups(codes: np.ndarray) -> list[np.ndarray]:
     """Row indices of each code 0, 1, ..., max (ascending within a group; rows coded -1,
     pandas' missing value, in none): ``[np.flatnonzero(codes == c) for c in range(codes.max() + 1)]``
@@ -85,6 +130,7 @@ def bootstrap(
     clusters: np.ndarray | None = None,
     within: bool = False,
     crossed: np.ndarray | None = None,
+    levels: Sequence[np.ndarray] | None = None,
     n_boot: int = N_BOOT,
     seed: int = 0,
     level: float = CI,
@@ -96,7 +142,9 @@ def bootstrap(
     ``clusters`` the unit resampled is the cluster (an example's several records, or a
     model's examples) and, with ``within``, rows inside each drawn cluster too; with
     ``crossed``, a second factor crossed with the clusters is drawn independently of them;
-    see :func:`resample`.
+    see :func:`resample`. With ``levels`` the design is nested (e.g. base models > runs >
+    study models > rows; :func:`resample_nested`); then ``clusters`` and ``crossed``, if
+    given, are the examples and models of a crossed design inside the innermost level.
 
     Args:
         statistic: f(*arrays) -> float (or a 1-D array of statistics, each with its own
@@ -106,6 +154,7 @@ def bootstrap(
         clusters: (N,) cluster label of each row, or None.
         within: with clusters, also resample rows within each drawn cluster.
         crossed: (N,) level of a factor crossed with the clusters (e.g. the model), or None.
+        levels: nested unit labels, outermost first, each (N,); or None.
         n_boot: number of resamples.
         seed: seed of the resampling generator.
         level: coverage of the percentile interval.
@@ -116,6 +165,8 @@ def bootstrap(
     """
     arrays = tuple(np.asarray(a) for a in arrays)
     n = len(arrays[0])
+    if levels is not None and (strata is not None or within or (clusters is None) != (crossed is None)):
+        raise ValueError("bootstrap: levels go with no strata or within, and with both or neither of clusters/crossed")
     if any(len(a) != n for a in arrays):
         raise ValueError("bootstrap: arrays differ in length")
     if n == 0:
@@ -123,7 +174,10 @@ def bootstrap(
     rng = np.random.default_rng(seed)
     reps = []
     for _ in range(n_boot):
-        idx = resample(rng, n, strata, clusters, within, crossed)
+        if levels is not None:
+            idx = resample_nested(rng, levels, None if crossed is None else (clusters, crossed))
+        else:
+            idx = resample(rng, n, strata, clusters, within, crossed)
         reps.append(statistic(*(x[idx] for x in arrays)))
     reps = np.asarray(reps, dtype=float)
     estimate = np.asarray(statistic(*arrays), dtype=float)

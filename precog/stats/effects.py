@@ -42,15 +42,15 @@ def two_level(values: np.ndarray, models: np.ndarray, seed: int = 0) -> dict:
     return {**r, "models": int(len(pd.unique(np.asarray(models))))}
 
 
-def crossover(study: pd.DataFrame, arm: str, dose: int) -> pd.DataFrame:
-    """Per example of one injected cell: accuracy under the model that saw it, mean accuracy
-    under the models that did not, and the difference.
+def crossover(study: pd.DataFrame, arm: str, dose: int, value: str = "correct") -> pd.DataFrame:
+    """Per example of one injected cell: ``value`` (accuracy by default; e.g. ``precog@1``)
+    under the model that saw it, its mean under the models that did not, and the difference.
 
     Returns:
         task, id, label, model (the one that saw it), seen, unseen, diff (seen - unseen).
     """
     part = study[(study["arm"] == arm) & (study["dose"] == dose)]
-    wide = part.pivot_table(index=["task", "id", "label", "injected_into"], columns="seen", values="correct").reset_index()
+    wide = part.pivot_table(index=["task", "id", "label", "injected_into"], columns="seen", values=value).reset_index()
     wide = wide.rename(columns={True: "seen", False: "unseen", "injected_into": "model"})
     wide.columns.name = None
     return wide.assign(diff=wide["seen"] - wide["unseen"])

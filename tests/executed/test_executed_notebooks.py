@@ -204,3 +204,24 @@ def test_the_landing_page_has_its_parts():
         assert (BUILD / link).resolve().is_file(), link
     assert any(link.endswith("README.md") for link in page.links)
     assert sum(link.endswith(".html") for link in page.links) >= len(ORDER) + len(pngs)
+
+
+def test_the_smoke_replicates_include_a_base_model_of_their_own_and_are_pooled():
+    """`make test` makes the smoke profile's replicates (`precog replicate --profile smoke`):
+    replicate 1 on the main run's base model, replicate 2 on its own (another pre-training seed,
+    another checksum); fig6 pooled all three runs over two base models."""
+    from precog.compendium import replication
+    from precog.compendium.profiles import figures_dir
+
+    figures = figures_dir("smoke")
+    pooled = json.loads((figures / "study_effects_pooled.json").read_text())
+    runs = {r["run"]: r for r in pooled["runs"]}
+    assert set(runs) == {"main run", "replicate 1", "replicate 2"} and pooled["base_models"] == 2
+    assert runs["replicate 1"]["base_model"] == runs["main run"]["base_model"]
+    assert runs["replicate 2"]["base_model"] != runs["main run"]["base_model"]
+    assert runs["replicate 2"]["pretrain_seed"] != runs["main run"]["pretrain_seed"]
+    main, _ = replication.read_run(figures)
+    for folder in replication.replicate_folders(figures):
+        effects, rows = replication.read_run(folder)
+        assert effects["design"] == main["design"] and not pooled["not_pooled"]
+        assert len(rows) == rows[["task", "id", "model"]].drop_duplicates().shape[0]  # one row per example and model
