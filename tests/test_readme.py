@@ -73,8 +73,11 @@ def loose_decimals(text: str) -> list[str]:
     return re.findall(r"(?<![\w.])[+\-−]?\d+\.\d+(?![\w.])", text)
 
 
-def test_every_decimal_of_the_performance_document_is_bound():
-    assert not loose_decimals(DOCS["performance.md"]), loose_decimals(DOCS["performance.md"])[:10]
+@pytest.mark.parametrize("name", ["README.md", *DOCS])
+def test_every_decimal_outside_the_rendered_sections_is_bound(name):
+    """README and every document: a decimal number is rendered from figures/ or bound to a JSON file."""
+    text = README if name == "README.md" else DOCS[name]
+    assert not loose_decimals(text), f"numbers without a source marker in {name}: {loose_decimals(text)[:10]}"
 
 
 @pytest.mark.parametrize("title", BOUND_SECTIONS)

@@ -384,17 +384,28 @@ def runs_and_pooled(ax, pooled: dict) -> None:
 def gain_bins(ax, table: pd.DataFrame, title: str, colour: str, min_n: int = MIN_N) -> None:
     """Mean accuracy gain per bin of memorization gain with 95% CIs, n under each bin
     (table from :func:`precog.stats.pooling.gain_bins`); bins with fewer than ``min_n``
-    examples are grey without an interval, empty bins are left out."""
+    examples are grey without an interval (at the edge, as a triangle, when beyond the scale
+    of the others), empty bins are left out."""
     last = table["bin"].max()  # the closed bin, even when it is empty and left out
     table = table[table["n"] > 0].reset_index(drop=True)
     labels = [f"[{r.low:.1f}, {r.high:.1f}{']' if r.bin == last else ')'}" for r in table.itertuples()]
     x = _bin_ticks(ax, table.assign(label=labels), "memorization gain (PreCog@1 seen − unseen)")
     est, n = table["estimate"].to_numpy(dtype=float), table["n"].to_numpy()
+    lo, hi = table["ci_low"].to_numpy(dtype=float), table["ci_high"].to_numpy(dtype=float)
     enough = n >= min_n
-    intervals(ax, x[enough], table["ci_low"].to_numpy(dtype=float)[enough], table["ci_high"].to_numpy(dtype=float)[enough],
-              color=colour)
+    intervals(ax, x[enough], lo[enough], hi[enough], color=colour)
     ax.plot(x[enough], est[enough], "o", color=colour, ms=6)
-    ax.plot(x[~enough], est[~enough], "o", color=GREY, ms=6)
+    if enough.any():  # the scale follows the bins one can read; a grey bin beyond it sits at the edge
+        top, bottom = np.nanmax(np.r_[hi[enough], 0.0]), np.nanmin(np.r_[lo[enough], 0.0])
+        pad = 0.15 * (top - bottom or 0.1)
+        ax.set_ylim(bottom - pad, top + pad)
+        low_edge, high_edge = bottom - 0.6 * pad, top + 0.6 * pad
+        shown = np.clip(est, low_edge, high_edge)
+        marker = np.where(est > high_edge, "^", np.where(est < low_edge, "v", "o"))
+        for xi, yi, m in zip(x[~enough], shown[~enough], marker[~enough], strict=True):
+            ax.plot(xi, yi, m, color=GREY, ms=6)
+    else:
+        ax.plot(x, est, "o", color=GREY, ms=6)
     ax.axhline(0, color="grey", ls=":", lw=1)
     ax.set_xlim(-0.5, len(table) - 0.5)
     ax.yaxis.set_major_locator(plt.MaxNLocator(6))

@@ -309,6 +309,19 @@ def pooled_table(pooled: dict) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("effect")
 
 
+def gain_bins_table(bins: dict) -> pd.DataFrame:
+    """fig6: per arm and bin of memorization gain, n, the bin's mean memorization gain and its mean
+    accuracy gain in points with its interval (none under MIN_N examples; empty bins left out)."""
+    rows = []
+    for arm, table in bins.items():
+        for r in table[table["n"] > 0].itertuples():
+            d = {"estimate": r.estimate, "ci_low": r.ci_low, "ci_high": r.ci_high}
+            gain = bracket(d) if r.n >= MIN_N else f"{pts(r.estimate)} (n < {MIN_N}: no interval)"
+            rows.append({"arm": arm, "memorization gain": f"[{r.low:.1f}, {r.high:.1f}{']' if r.bin == table['bin'].max() else ')'}",
+                         "n": r.n, "mean memorization gain": round(r.mem_gain, 3), "accuracy gain [95% CI], points": gain})
+    return pd.DataFrame(rows).set_index(["arm", "memorization gain"])
+
+
 def slopes_table(slopes: dict, spread: dict) -> pd.DataFrame:
     """fig6: per arm, the slope of accuracy gain on memorization gain (points per 0.1 of PreCog@1
     gain) and the spread of memorization gain it was fitted on."""

@@ -343,6 +343,15 @@ def correlation_text(tab2: dict) -> str:
             f"({n}; Table 2). {count}")
 
 
+def paper_line(tab2: dict) -> str:
+    """One sentence of the paper's own analysis (PreCog against correctness across examples)."""
+    rows = tab2["correlations"]
+    pooled = record(rows, score="precog@1", statistic="spearman", task="all")
+    return (f"**The paper's analysis**, across examples that no model saw (PreCog varies there by itself): the "
+            f"Spearman correlation of PreCog@1 with correctness is {bracket_r(pooled)}, pooled over tasks (its "
+            f"interval {side(pooled, scale=1, digits=2)}; Table 2 and Figure 1 in [docs/study.md](docs/study.md)).")
+
+
 def bracket_r(d: dict) -> str:
     """A correlation with its interval, two decimals: '+0.10 [−0.03, +0.24]'."""
     def f(x: float | None) -> str:
@@ -382,6 +391,8 @@ def render(figures: Path) -> str:
         "examples. " + base_note(pooled) + "*",
         "",
         slope_text(fig6),
+        "",
+        paper_line(load("tab2_correlations.json")),
         "",
         "![Figure 6](figures/fig6_gain_by_memorization.png)",
         "",

@@ -291,7 +291,7 @@ INTRO = (
     "memorized in pre-training. PreCog@k scores an example by masking its tokens one at a time and counting the "
     "share whose true id the pre-trained masked LM ranks within its top k guesses; the fine-tuned model's accuracy "
     "is then read by PreCog bin.</p>"
-    "<p>The demo and smoke profiles pre-train their own small BERTs on Wikipedia text with a known, dosed set of "
+    "<p>The demo and smoke profiles pre-train their own small BERTs on Wikipedia, news and review text with a known, dosed set of "
     "downstream examples injected, so that memorization is known rather than inferred: each injected example is "
     "seen by one model and unseen by the others. The paper profile runs bert-base-uncased on GLUE from the hub. "
     "Which parts are our reconstruction of the paper is stated in docs/scoring.md.</p>"
