@@ -109,7 +109,7 @@ def natural_frame(unseen: pd.DataFrame) -> pd.DataFrame:
 
 class Run:
     """One profile's cached results; each frame is built on first use and kept (see the
-    module doc). ``scored=False`` leaves the PreCog scores out (a replicate is not scored)."""
+    module doc). ``scored=False`` leaves the PreCog scores out (effects alone need none)."""
 
     def __init__(self, profile: Profile | str, scored: bool = True):
         self.profile = load_profile(profile)

@@ -14,7 +14,6 @@ from pathlib import Path
 
 BEGIN = "<!-- results:begin (rendered by `precog render-readme` from figures/*.json: edit precog/compendium/report.py, not this) -->"
 END = "<!-- results:end -->"
-TARGET_HALF_WIDTH = 0.04  # the precision the study was designed for (4 points)
 
 
 # ---------------------------------------------------------------- formatting
@@ -66,11 +65,6 @@ def side(d: dict, scale: float = 100, digits: int = 1) -> str:
     if hi == 0 and lo < 0:
         return "reaches up to zero"
     return "includes zero"
-
-
-def inside(x: float, d: dict) -> bool:
-    """Whether ``x`` lies in the interval of ``d`` (bounds included)."""
-    return not missing(x) and not missing(d["ci_low"]) and d["ci_low"] <= x <= d["ci_high"]
 
 
 def counts(n_by_task: dict[str, int], what: str) -> str:
@@ -304,12 +298,6 @@ def slope_text(fig6: dict) -> str:
             f"by {per('text')}; for the positive control by {per('text+label')}. The memorization gain of text spans "
             f"{share(text['p10'])} to {share(text['p90'])} (10th to 90th percentile; mean {share(text['mean'])}, "
             f"standard deviation {share(text['sd'])}).{limit}")
-
-
-def verdict(where: str) -> str:
-    """What two runs are compared on: an interval above zero, below zero, undefined, or one
-    that does not exclude zero (it includes zero or has a bound that rounds to it)."""
-    return where if where in ("lies above zero", "lies below zero", "is undefined") else "does not exclude zero"
 
 
 def memorization_text(pre: dict, auroc: dict) -> str:
