@@ -107,6 +107,7 @@ def test_slope_and_bins_on_toy_gains():
     assert s["estimate"] == pytest.approx(0.3, abs=0.02) and s["ci_low"] < 0.3 < s["ci_high"]
     bins = pooling.gain_bins(df, np.linspace(0, 1, 6))
     assert bins["n"].sum() == len(df) and list(bins["bin"]) == [0, 1, 2, 3, 4]
+    assert list(bins["label"][[0, 4]]) == ["[0.0, 0.2)", "[0.8, 1.0]"]  # the labels of every binned figure
     shown = bins[bins["n"] >= pooling.MIN_N]
     assert shown["estimate"].is_monotonic_increasing and shown["ci_low"].notna().all()
     assert bins.loc[bins["n"] < pooling.MIN_N, "ci_low"].isna().all()

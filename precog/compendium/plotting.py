@@ -386,10 +386,8 @@ def gain_bins(ax, table: pd.DataFrame, title: str, colour: str, min_n: int = MIN
     (table from :func:`precog.stats.pooling.gain_bins`); bins with fewer than ``min_n``
     examples are grey without an interval (at the edge, as a triangle, when beyond the scale
     of the others), empty bins are left out."""
-    last = table["bin"].max()  # the closed bin, even when it is empty and left out
     table = table[table["n"] > 0].reset_index(drop=True)
-    labels = [f"[{r.low:.1f}, {r.high:.1f}{']' if r.bin == last else ')'}" for r in table.itertuples()]
-    x = _bin_ticks(ax, table.assign(label=labels), "memorization gain (PreCog@1 seen − unseen)")
+    x = _bin_ticks(ax, table, "memorization gain (PreCog@1 seen − unseen)")
     est, n = table["estimate"].to_numpy(dtype=float), table["n"].to_numpy()
     lo, hi = table["ci_low"].to_numpy(dtype=float), table["ci_high"].to_numpy(dtype=float)
     enough = n >= min_n

@@ -317,7 +317,7 @@ def gain_bins_table(bins: dict) -> pd.DataFrame:
         for r in table[table["n"] > 0].itertuples():
             d = {"estimate": r.estimate, "ci_low": r.ci_low, "ci_high": r.ci_high}
             gain = bracket(d) if r.n >= MIN_N else f"{pts(r.estimate)} (n < {MIN_N}: no interval)"
-            rows.append({"arm": arm, "memorization gain": f"[{r.low:.1f}, {r.high:.1f}{']' if r.bin == table['bin'].max() else ')'}",
+            rows.append({"arm": arm, "memorization gain": r.label,
                          "n": r.n, "mean memorization gain": round(r.mem_gain, 3), "accuracy gain [95% CI], points": gain})
     return pd.DataFrame(rows).set_index(["arm", "memorization gain"])
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from precog.stats.analysis import bootstrap, interval, mean, minimum_detectable_effect
+from precog.stats.analysis import assign_bins, bin_labels, bootstrap, interval, mean, minimum_detectable_effect
 from precog.stats.effects import crossover, transfer_rows
 
 LEVELS = ("base", "run", "model")  # outermost first
@@ -165,16 +165,18 @@ def gain_bins(gains: pd.DataFrame, edges: np.ndarray, seed: int = 0, min_n: int 
         gains: :func:`pooled_crossover` rows with mem_gain.
         edges: (B + 1,) increasing bin edges; gains outside [edges[0], edges[-1]] go to the end bins.
     Returns:
-        bin (index), low, high (its edges), n, mem_gain (mean in the bin), estimate, ci_low, ci_high.
+        bin (index), label ('[0.6, 0.8)'), low, high (its edges), n, mem_gain (mean in the bin),
+        estimate, ci_low, ci_high.
     """
     x = gains["mem_gain"].to_numpy(dtype=float)
     if np.isnan(x).any():
         raise ValueError(f"gain_bins: {int(np.isnan(x).sum())} rows have no memorization gain (a run scored without PreCog@1)")
-    idx = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(edges) - 2)
+    idx = assign_bins(np.clip(x, edges[0], edges[-1]), edges)
+    labels = bin_labels(edges)
     rows = []
     for b in range(len(edges) - 1):
         d = gains[idx == b]
-        row = {"bin": b, "low": float(edges[b]), "high": float(edges[b + 1]), "n": int(len(d)),
+        row = {"bin": b, "label": labels[b], "low": float(edges[b]), "high": float(edges[b + 1]), "n": int(len(d)),
                "mem_gain": mean(d["mem_gain"].to_numpy(dtype=float))}
         if len(d) >= min_n:
             r = nested(d["diff"].to_numpy(), d, seed=seed + b)
