@@ -119,13 +119,13 @@ def readme_sentences(limit: int) -> list[str]:
 
 
 def dtypes_for(device: str) -> list[str]:
-    """The scoring dtypes ``device`` can run (fp16 needs CUDA)."""
-    from precog.engine.models import resolve_dtype
+    """The scoring precisions ``device`` can run (fp16 needs CUDA)."""
+    from precog.precision import resolve
 
     out = []
     for dtype in ("fp32", "fp16", "bf16"):
         try:
-            resolve_dtype(dtype, device)
+            resolve(dtype, device)
             out.append(dtype)
         except Exception:  # noqa: BLE001 (a dtype this device refuses is simply not measured)
             pass
@@ -158,11 +158,11 @@ def hit1_agreement(texts, folder, device: str, dtypes: list[str]) -> dict:
     """Per scored token, the share whose hit@1 under each dtype equals fp32's (and ranks)."""
     from precog.engine.scoring import score_units
 
-    exact = score_units(texts, str(folder), device=device, dtype="fp32", progress=False)
+    exact = score_units(texts, str(folder), device=device, precision="fp32", progress=False)
     out = {"scored_tokens": len(exact), "hit1_share_fp32": float((exact["rank"] == 1).mean())}
     for dtype in dtypes:
         if dtype != "fp32":
-            low = score_units(texts, str(folder), device=device, dtype=dtype, progress=False)
+            low = score_units(texts, str(folder), device=device, precision=dtype, progress=False)
             out[dtype] = {"hit1_agreement": float(((exact["rank"] == 1) == (low["rank"] == 1)).mean()),
                           "rank_agreement": float((exact["rank"] == low["rank"]).mean()),
                           "logp_mean_abs_difference": float((exact["logp"] - low["logp"]).abs().mean())}
@@ -202,7 +202,7 @@ def precision_check(folder, config, train_examples: int, device: str, work: Path
     from precog.engine.finetune import run_all
     from precog.engine.runs import Run, load_predictions
 
-    wanted = ["fp32", "bf16"] + (["tf32", "fp16"] if device.startswith("cuda") else [])
+    wanted = ["fp32", "bf16"] + (["fp16"] if device.startswith("cuda") else [])
     ids = tuple(range(min(256, get_task("sst2").load("validation").num_rows)))  # agreement on these examples
     out, base = {}, None
     for precision in wanted:
@@ -244,7 +244,9 @@ def rehearse(device: str, toy: bool, score_examples: int, train_examples: int, o
     name = torch.cuda.get_device_name() if device.startswith("cuda") else f"cpu ({os.cpu_count()} cores)"
     result = {"device": name, "scale": scale, "budget_s": budget, "tasks": {}}
     dtypes = dtypes_for(device)
-    profile_dtype = "fp16" if device.startswith("cuda") else "fp32"  # what 'auto' takes
+    from precog.precision import resolve
+
+    profile_dtype = resolve(paper.score.precision, device)  # what the paper profile's 'auto' takes here
 
     # 1. scoring throughput per dtype (sst2- and mnli-like lengths)
     result["scoring_dtypes"] = {}

@@ -68,7 +68,7 @@ def _run_score(args) -> None:
         batch_tokens=args.batch_tokens,
         chunk_rows=args.chunk_rows,
         device=args.device,
-        dtype=args.dtype,
+        precision=args.precision,
     )
     if result is not None:
         print(f"wrote {len(result)} rows to {args.out}", file=sys.stderr)

@@ -9,12 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from precog.errors import PrecogError
+from precog.precision import PRECISIONS, resolve
 
 PRECOG_K = (1, 50)  # the paper's PreCog@1 and PreCog@50
 ARMS = ("never", "text", "text+label")
 HEADS = ("cls", "prompt")
-PRECISIONS = ("fp32", "tf32", "bf16", "fp16")
 OPTIMIZERS = ("adamw_torch_fused", "adamw_torch")
+DEFAULT_PRECISION = "fp32"  # every step's; README "Precision" says why
+PRECISION_HELP = ("\"auto\" (bf16 where the hardware has it natively: a CPU with AMX or AVX512-BF16, a CUDA GPU "
+                  "with bf16; fp16 on an older GPU; fp32 elsewhere), \"fp32\", \"bf16\" or \"fp16\" (a CUDA GPU; "
+                  "training adds loss scaling). Training keeps fp32 master weights. See precog.precision.")
 
 
 def option(default, help: str, choices: tuple | None = None):
@@ -65,6 +69,7 @@ class PretrainConfig:
     task_train_text: bool = option(True, "include the text (never the labels) of rt-polarity's training split.")
     heldout_chunks: int = option(100, "held-out Wikipedia passages for the quality check.")
     seed: int = option(0, "seed of the corpus order, masking and initialisation.")
+    precision: str = option(DEFAULT_PRECISION, PRECISION_HELP, PRECISIONS)
 
     @classmethod
     def from_dict(cls, values: dict) -> PretrainConfig:
@@ -152,7 +157,7 @@ class FinetuneConfig:
     warmup_ratio: float = 0.1
     weight_decay: float = 0.01
     train_examples: int | None = option(500, "a seeded subset of the training split of this size (None: all of it).")
-    precision: str = option("fp32", "\"fp32\" (exact), \"tf32\" (fp32 with TF32 matrix products; Ampere or newer GPU), \"bf16\" or \"fp16\" (mixed-precision autocast; fp16 needs a GPU). Changes results slightly.", PRECISIONS)
+    precision: str = option(DEFAULT_PRECISION, PRECISION_HELP, PRECISIONS)
     optimizer: str = option("adamw_torch_fused", "\"adamw_torch_fused\" (one fused kernel per step; Trainer's own default with torch >= 2.8) or \"adamw_torch\".", OPTIMIZERS)
 
     @classmethod
@@ -167,6 +172,7 @@ class FinetuneConfig:
             raise PrecogError(f"the prompt head needs one label word per label of {task.name}; use head 'cls'")
         if self.precision not in PRECISIONS:
             raise PrecogError(f"finetune.precision must be one of {PRECISIONS}, got {self.precision!r}")
+        resolve(self.precision)  # one line if this device cannot run it (fp16 without a GPU)
         if self.optimizer not in OPTIMIZERS:
             raise PrecogError(f"finetune.optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
 
@@ -180,7 +186,7 @@ class ScoreConfig:
 
     unit: str = option("token", "\"token\" (every WordPiece scored) or \"word\" (a word is recovered when all of its pieces are; see :mod:`precog.engine.scoring`).", ("token", "word"))
     batch_tokens: int = option(8192, "padded tokens per forward pass (memory, not results).")
-    dtype: str = option("auto", "\"auto\" (fp32 on CPU, fp16 on CUDA), \"fp32\", \"fp16\" or \"bf16\".", ("auto", "fp32", "fp16", "bf16"))
+    precision: str = option(DEFAULT_PRECISION, PRECISION_HELP, PRECISIONS)
 
     @classmethod
     def from_dict(cls, values: dict) -> ScoreConfig:

@@ -12,7 +12,7 @@ import pytest
 
 from precog import cache, paths
 
-FOUNDATION = ("errors", "paths", "cache", "progress", "tables", "concurrent", "configs")
+FOUNDATION = ("errors", "paths", "cache", "progress", "tables", "concurrent", "configs", "precision")
 LAYER = {**dict.fromkeys(FOUNDATION, 0), "data": 1, "engine": 2, "study": 3, "stats": 3, "compendium": 4,
          "cli": 5, "__main__": 5}
 

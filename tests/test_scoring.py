@@ -12,6 +12,7 @@ from tiny import ARCHS, CORPUS
 from transformers import AutoModelForMaskedLM, AutoTokenizer, BertConfig, BertForSequenceClassification
 
 import precog
+from precog.configs import ScoreConfig
 from precog.engine.encoding import plan_batches
 from precog.engine.models import load_masked_lm, max_input_length
 from precog.engine.scoring import lowest_mean
@@ -205,13 +206,15 @@ def test_unk_positions_are_not_scored_and_are_counted(tiny_models):
     assert tok.unk_token_id not in [tok(text)["input_ids"][p] for p in detail["position"]]
 
 
-def test_dtype_choices(tiny_models):
+def test_precision_choices(tiny_models):
     lm = load_masked_lm(tiny_models["bert"], "cpu", "bf16")
     assert lm[0].dtype == torch.bfloat16
-    with pytest.raises(PrecogError, match="fp16 needs a CUDA device"):
+    with pytest.raises(PrecogError, match="fp16 needs a CUDA GPU"):
         load_masked_lm(tiny_models["bert"], "cpu", "fp16")
-    with pytest.raises(PrecogError, match="dtype must be one of"):
+    with pytest.raises(PrecogError, match="precision must be one of"):
         load_masked_lm(tiny_models["bert"], "cpu", "int8")
-    exact = precog.score([CORPUS[0]], tiny_models["bert"], progress=False, dtype="fp32")
-    auto = precog.score([CORPUS[0]], tiny_models["bert"], progress=False)
-    pd.testing.assert_frame_equal(exact, auto)
+    exact = precog.score([CORPUS[0]], tiny_models["bert"], progress=False, precision="fp32")
+    default = precog.score([CORPUS[0]], tiny_models["bert"], progress=False)  # ScoreConfig's default
+    same = precog.score([CORPUS[0]], tiny_models["bert"], progress=False, precision=ScoreConfig().precision)
+    pd.testing.assert_frame_equal(default, same)
+    assert np.allclose(exact["pll"], default["pll"], rtol=0.05)

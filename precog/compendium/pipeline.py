@@ -27,6 +27,7 @@ from precog import cache
 from precog.compendium.profiles import Profile, load_profile
 from precog.data.tasks import get_task
 from precog.errors import PrecogError
+from precog.precision import in_key, resolve
 from precog.progress import say
 
 RANDOM = "random"
@@ -155,7 +156,7 @@ def scores(profile: Profile | str, cached_only: bool = False, progress: bool = T
                     "task": task,
                     "ids": ids[task],
                     "k": list(profile.k),
-                    "score": asdict(profile.score),
+                    "score": in_key(asdict(profile.score)),
                     "code": cache.code_digest("engine.scoring"),
                 }
             )
@@ -189,7 +190,7 @@ def _score_job(frame: pd.DataFrame, model: str, task: str, key: str, k, score, p
         if not e.done:
             score_to_file(frame, model, e.folder / f"{task}.parquet", text_field=t.text_fields[0],
                           text_pair_field=t.text_fields[1] if len(t.text_fields) > 1 else None, k=k, unit=score.unit,
-                          batch_tokens=score.batch_tokens, dtype=score.dtype, progress=progress)
+                          batch_tokens=score.batch_tokens, precision=score.precision, progress=progress)
 
 
 def predictions(profile: Profile | str, cached_only: bool = False, progress: bool = True,
@@ -240,6 +241,10 @@ def design_key(profile: Profile | str) -> str:
     from dataclasses import replace
 
     profile = load_profile(profile)
-    return cache.key_of({"pretrain": asdict(replace(profile.pretrain, seed=0)),
-                         "study": asdict(replace(profile.study, replicate=0)),
-                         "tasks": list(profile.tasks), "finetune": asdict(profile.finetune), "seeds": list(profile.seeds)})
+    pretrain = asdict(replace(profile.pretrain, seed=0))
+    used = {"pretrain": resolve(pretrain.pop("precision")), "score": resolve(profile.score.precision)}
+    key = {"pretrain": pretrain, "study": asdict(replace(profile.study, replicate=0)), "tasks": list(profile.tasks),
+           "finetune": in_key(asdict(profile.finetune)), "seeds": list(profile.seeds)}
+    if set(used.values()) != {"fp32"}:  # an fp32 run keeps the key it had before precision was a field
+        key["precision"] = used
+    return cache.key_of(key)

@@ -74,9 +74,14 @@ def base_checksum(profile: Profile) -> str:
 
 
 def describe(profile: Profile) -> dict:
-    """The run's description in its JSON: replicate, pretrain_seed, base_model (checksum), machine."""
+    """The run's description in its JSON: replicate, pretrain_seed, base_model (checksum), machine,
+    and the precision each step ran in on it (:func:`precog.precision.resolve`)."""
+    from precog.precision import resolve
+
+    used = {"pretrain": resolve(profile.pretrain.precision), "score": resolve(profile.score.precision),
+            "finetune": resolve(profile.finetune.precision)}
     return {"replicate": int(profile.study.replicate), "pretrain_seed": int(profile.pretrain.seed),
-            "base_model": base_checksum(profile), "machine": machine()}
+            "base_model": base_checksum(profile), "machine": machine(), "precision": used}
 
 
 def run_rows(run: Run) -> pd.DataFrame:

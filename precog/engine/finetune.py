@@ -58,6 +58,7 @@ from precog.engine.callbacks import quiet
 from precog.engine.models import gather_hidden, load_tokenizer
 from precog.engine.runs import Run, run_key
 from precog.errors import PrecogError
+from precog.precision import resolve, trainer_args
 
 log = logging.getLogger("precog")
 
@@ -160,20 +161,6 @@ def load_classifier(model: str, task: Task, config: FinetuneConfig):
         hf_logging.set_verbosity(verbosity)
 
 
-def precision_args(precision: str) -> dict:
-    """TrainingArguments for a :class:`FinetuneConfig` precision; one line if the device cannot run it."""
-    gpu = torch.cuda.is_available()
-    if precision in ("tf32", "fp16") and not gpu:
-        raise PrecogError(f"finetune.precision {precision} needs a CUDA GPU; on CPU use fp32 (exact) or bf16")
-    if precision == "tf32" and torch.cuda.get_device_capability()[0] < 8:
-        raise PrecogError("finetune.precision tf32 needs an Ampere or newer GPU; use fp32 or fp16")
-    # tf32 is process-wide in torch: set it either way, so a run never inherits its predecessor's
-    args = {"tf32": precision == "tf32", "bf16": precision == "bf16", "fp16": precision == "fp16"}
-    if precision == "bf16" and not gpu:
-        args["use_cpu"] = True  # Trainer's bf16 autocast on CPU is asked for this way
-    return args
-
-
 def finetune(
     task: str | Task,
     model: str,
@@ -246,7 +233,7 @@ def _fine_tune(task: Task, model: str, seed: int, config: FinetuneConfig, eval_i
         save_only_model=False,
         label_names=["labels"],
         optim=config.optimizer,
-        **precision_args(config.precision),
+        **trainer_args(resolve(config.precision)),
     )
     kwargs = dict(
         model=clf,
@@ -284,6 +271,7 @@ def _fine_tune(task: Task, model: str, seed: int, config: FinetuneConfig, eval_i
         "split": task.eval_split,
         "n_eval": len(record),
         "n_train": len(train),
+        "precision": resolve(config.precision),
         **task_metrics(task, gold, record["prediction"].to_numpy()),
         "config": asdict(config),
     }

@@ -7,6 +7,7 @@ downstream sees the same objects whichever way they came in.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +22,9 @@ from transformers import (
 )
 from transformers.models.auto.modeling_auto import MODEL_FOR_MASKED_LM_MAPPING_NAMES
 
+from precog.configs import ScoreConfig
 from precog.errors import PrecogError
+from precog.precision import resolve, torch_dtype
 
 ModelSpec = str | Path | tuple[PreTrainedModel, PreTrainedTokenizerBase]
 
@@ -67,33 +70,15 @@ def check_masked_lm(model: Any, tokenizer: Any) -> None:
         raise PrecogError("PreCog needs a fast (Rust) tokenizer for word_ids(); load it with use_fast=True")
 
 
-DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
-
-
-def resolve_dtype(dtype: str, device: str | torch.device) -> torch.dtype:
-    """The torch dtype for ``dtype`` ("auto", "fp32", "fp16", "bf16") on ``device``.
-
-    "auto" is fp32 on CPU (exact) and fp16 on CUDA; a dtype the device cannot run is one
-    clear error.
-    """
-    kind = torch.device(device).type
-    if dtype == "auto":
-        return torch.float16 if kind == "cuda" else torch.float32
-    if dtype not in DTYPES:
-        raise PrecogError(f"dtype must be one of auto, {', '.join(DTYPES)}; got {dtype!r}")
-    if dtype == "fp16" and kind != "cuda":
-        raise PrecogError("dtype fp16 needs a CUDA device; on CPU use fp32 (exact) or bf16")
-    if dtype == "bf16" and kind == "cuda" and not torch.cuda.is_bf16_supported():
-        raise PrecogError("this GPU cannot run bf16; use fp16 or fp32")
-    return DTYPES[dtype]
-
-
 def load_masked_lm(
-    spec: ModelSpec, device: str | torch.device | None = None, dtype: str = "auto"
+    spec: ModelSpec, device: str | torch.device | None = None, precision: str | None = None
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    """Return ``(model, tokenizer)`` in eval mode on ``device`` (default: CUDA if present),
-    with weights in ``dtype`` (see :func:`resolve_dtype`; a loaded pair keeps its dtype
-    under "auto").
+    """Return ``(model, tokenizer)`` in eval mode on ``device`` (default: CUDA if present).
+
+    ``precision`` ("auto", "fp32", "bf16", "fp16"; :func:`precog.precision.resolve`) casts the
+    weights for inference; None keeps a loaded pair as it is and loads a folder or hub id in
+    the default :class:`precog.configs.ScoreConfig` precision. A loaded pair that needs another
+    device or dtype is copied first, so the caller's model is never changed.
 
     A checkpoint whose masked-LM head weights are missing (a classifier, a bare encoder)
     is refused rather than scored with a randomly initialised head.
@@ -116,14 +101,15 @@ def load_masked_lm(
                 "PreCog needs the pre-trained checkpoint, not a fine-tuned classifier"
             )
     check_masked_lm(model, tokenizer)
+    given = isinstance(spec, tuple)
     if device is None:
-        keep = isinstance(spec, tuple)
-        device = model.device if keep else ("cuda" if torch.cuda.is_available() else "cpu")
-    if dtype == "auto" and isinstance(spec, tuple):
-        model = model.to(device).eval()
-    else:
-        model = model.to(device=device, dtype=resolve_dtype(dtype, device)).eval()
-    return model, tokenizer
+        device = model.device if given else ("cuda" if torch.cuda.is_available() else "cpu")
+    if precision is None and not given:
+        precision = ScoreConfig().precision
+    dtype = model.dtype if precision is None else torch_dtype(resolve(precision, device))
+    if given and (model.dtype != dtype or model.device != torch.device(device)):
+        model = copy.deepcopy(model)
+    return model.to(device=device, dtype=dtype).eval(), tokenizer
 
 
 def max_input_length(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> int:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from precog import cache
 from precog.configs import FinetuneConfig
+from precog.precision import in_key
 
 if TYPE_CHECKING:
     from precog.data.tasks import Task
@@ -45,7 +46,7 @@ def run_key(task: Task, model: str, seed: int, config: FinetuneConfig, eval_ids:
             "task": task.name,
             "model": cache.model_identity(model),
             "seed": seed,
-            "config": asdict(config),
+            "config": in_key(asdict(config)),
             "eval_ids": None if eval_ids is None else sorted(int(i) for i in eval_ids),
             "code": cache.code_digest(MAKER),
         }

@@ -22,8 +22,10 @@ available to us, see README "What is reconstructed"):
   that position, pieces of a word adding their means and variances; then the same
   lowest-20% mean); ``n_scored`` (units), ``n_tokens`` (scored tokens), ``n_unk``
   (skipped [UNK] tokens), ``truncated``.
-* Precision: ``dtype`` "auto" runs fp32 on CPU (exact) and fp16 on CUDA; ranks and
-  log-probabilities are always computed from fp32 logits.
+* Precision: ``precision`` (:mod:`precog.precision`) casts the model's weights for the
+  forward pass ("auto": bf16 where the hardware has it natively; docs/performance.md
+  measures what it changes); ranks and log-probabilities are always computed from the
+  logits in fp32.
 
 Engine: the masked copies of many examples are sorted by length and packed into batches
 of at most ``batch_tokens`` padded tokens; the encoder runs on each batch and the MLM head
@@ -223,7 +225,7 @@ def score(
     unit: str = "token",
     batch_tokens: int = DEFAULT_BATCH_TOKENS,
     device: str | None = None,
-    dtype: str = "auto",
+    precision: str | None = None,
     progress: bool = True,
 ) -> pd.DataFrame:
     """PreCog scores of ``texts`` (optionally paired with ``text_pairs``).
@@ -236,22 +238,23 @@ def score(
         unit: "token" or "word".
         batch_tokens: padded tokens per forward pass; sets peak memory.
         device: torch device; default CUDA when available, else CPU.
-        dtype: "auto" (fp32 on CPU, fp16 on CUDA), "fp32", "fp16" or "bf16".
+        precision: "auto", "fp32", "bf16" or "fp16" (:func:`precog.precision.resolve`); None:
+            a loaded pair as it is, a folder or hub id in :class:`ScoreConfig`'s default.
     Returns:
         N rows in input order with columns n_tokens, n_scored, n_unk, truncated, precog@k...,
         pll, mean_logprob, min20_logprob, minkpp20 (log-probabilities in nats).
     """
     ks = validate_args(k, unit, batch_tokens)
-    mdl, tok, encoded = _load_and_encode(texts, model, text_pairs, unit, device, dtype)
+    mdl, tok, encoded = _load_and_encode(texts, model, text_pairs, unit, device, precision)
     out = score_encoded(mdl, tok, encoded, ks, batch_tokens, progress)
     _warn_empty(out)
     return out
 
 
-def _load_and_encode(texts, model: ModelSpec, text_pairs, unit: str, device: str | None, dtype: str):
+def _load_and_encode(texts, model: ModelSpec, text_pairs, unit: str, device: str | None, precision: str | None):
     """The model, its tokenizer and the encoded ``texts``: what :func:`score` and
     :func:`score_units` start from (arguments as theirs, already validated)."""
-    mdl, tok = load_masked_lm(model, device, dtype)
+    mdl, tok = load_masked_lm(model, device, precision)
     return mdl, tok, encode_all(tok, mdl, texts, text_pairs, unit)
 
 
@@ -269,7 +272,7 @@ def score_units(
     unit: str = "token",
     batch_tokens: int = DEFAULT_BATCH_TOKENS,
     device: str | None = None,
-    dtype: str = "auto",
+    precision: str | None = None,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Per-unit detail behind :func:`score`: one row per scored unit of every example.
@@ -279,7 +282,7 @@ def score_units(
         token position), n_pieces, rank (1 = top prediction), logp (nats), z (Min-K%++).
     """
     validate_args(DEFAULT_K, unit, batch_tokens)
-    mdl, tok, encoded = _load_and_encode(texts, model, text_pairs, unit, device, dtype)
+    mdl, tok, encoded = _load_and_encode(texts, model, text_pairs, unit, device, precision)
     return unit_table(encoded, unit_stats(mdl, tok, encoded, batch_tokens, progress))
 
 
@@ -295,7 +298,7 @@ def score_to_file(
     batch_tokens: int = DEFAULT_BATCH_TOKENS,
     chunk_rows: int = 256,
     device: str | None = None,
-    dtype: str = "auto",
+    precision: str | None = None,
     progress: bool = True,
 ) -> pd.DataFrame | None:
     """Score the rows of ``df`` and write them, with their other columns, to ``out``.
@@ -315,7 +318,7 @@ def score_to_file(
     if clash:
         raise PrecogError(f"the input already has score columns {clash}; drop them or rename them first")
     dist = dist_state()
-    mdl, tok = load_masked_lm(model, device or dist.device, dtype)
+    mdl, tok = load_masked_lm(model, device or dist.device, precision)
     fingerprint = {
         "precog": __import__("precog").__version__,
         "model": str(model),
@@ -326,7 +329,7 @@ def score_to_file(
         "unit": unit,
         "batch_tokens": batch_tokens,
         "chunk_rows": chunk_rows,
-        "dtype": str(mdl.dtype),
+        "dtype": str(mdl.dtype),  # the precision that runs
     }
 
     def compute(start: int, stop: int) -> pd.DataFrame:
@@ -347,7 +350,8 @@ def score_to_file(
 
 
 def explain(
-    text: str, model: ModelSpec, *, text_pair: str | None = None, top: int = 5, device: str | None = None
+    text: str, model: ModelSpec, *, text_pair: str | None = None, top: int = 5, device: str | None = None,
+    precision: str | None = None,
 ) -> pd.DataFrame:
     """One example, token by token: the masked LM's top guesses when each token is masked.
 
@@ -357,7 +361,7 @@ def explain(
         One row per scored token: position, token, rank (1 = recovered exactly), logp (nats),
         top (the ``top`` most likely tokens at that position, best first).
     """
-    mdl, tok = load_masked_lm(model, device)
+    mdl, tok = load_masked_lm(model, device, precision)
     (ex,) = encode_all(tok, mdl, [text], None if text_pair is None else [text_pair], "token")
     copies = masked_copies([ex])
     if not copies:

@@ -15,6 +15,7 @@ from pathlib import Path
 from precog import cache
 from precog.configs import PretrainConfig, StudyConfig
 from precog.data.sources import SOURCES
+from precog.precision import in_key
 from precog.study.design import shared_design
 
 MAKER = "precog.study.pretrain"  # the module whose code the keys cover
@@ -30,7 +31,7 @@ def base_key(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ...])
     not on the replicate)."""
     return cache.key_of(
         {
-            "config": asdict(config),
+            "config": in_key(asdict(config)),
             "study": asdict(shared_design(study)),
             "tasks": sorted(tasks),
             "data": data_checksums(),

@@ -51,6 +51,7 @@ from precog.configs import PretrainConfig, StudyConfig
 from precog.data.tasks import NEXT_WORDS, check_label_words
 from precog.engine.callbacks import quiet
 from precog.errors import PrecogError
+from precog.precision import autocast, resolve, trainer_args
 from precog.study.design import injected_passages, manifest, shared_design
 from precog.study.embeddings import ppmi_svd
 from precog.study.keys import base_key, random_key, study_key
@@ -68,13 +69,20 @@ log = logging.getLogger("precog")
 
 # ---------------------------------------------------------------- training
 class MaskedOnlyTrainer(Trainer):
-    """Trainer whose MLM loss runs the head only on the masked positions (labels != -100)."""
+    """Trainer whose MLM loss runs the head only on the masked positions (labels != -100), under
+    ``precision`` (a resolved precision: the submodules are called directly, so Trainer's own
+    autocast of ``model.forward`` does not reach them)."""
+
+    def __init__(self, *args, precision: str = "fp32", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.precision = precision
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         labels = inputs.pop("labels")
-        hidden = model.bert(**inputs).last_hidden_state
         picked = labels != -100
-        logits = model.cls(hidden[picked])
+        with autocast(self.precision, model.device):
+            hidden = model.bert(**inputs).last_hidden_state
+            logits = model.cls(hidden[picked])
         loss = F.cross_entropy(logits.float(), labels[picked])
         return (loss, {"logits": logits}) if return_outputs else loss
 
@@ -110,6 +118,7 @@ def train_mlm(model, tokenizer, dataset: list[dict], config: PretrainConfig, fol
     """``steps`` steps of MLM training at a constant learning rate (after warm-up); returns
     the (step, loss) curve. ``seed`` (default ``config.seed``) sets data order and masking."""
     seed = config.seed if seed is None else seed
+    used = resolve(config.precision)
     args = TrainingArguments(
         output_dir=str(folder / "trainer"),
         max_steps=steps,
@@ -128,9 +137,10 @@ def train_mlm(model, tokenizer, dataset: list[dict], config: PretrainConfig, fol
         disable_tqdm=True,
         remove_unused_columns=False,
         dataloader_pin_memory=torch.cuda.is_available(),
+        **trainer_args(used),
     )
     collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=config.mlm_probability)
-    trainer = MaskedOnlyTrainer(model=model, args=args, train_dataset=dataset, data_collator=collator)
+    trainer = MaskedOnlyTrainer(model=model, args=args, train_dataset=dataset, data_collator=collator, precision=used)
     quiet(trainer, desc, progress)
     trainer.train()
     shutil.rmtree(folder / "trainer", ignore_errors=True)
@@ -154,7 +164,7 @@ def heldout_quality(folder: Path, config: PretrainConfig) -> dict:
     from precog.engine.scoring import score
 
     texts = heldout_passages(config)
-    s = score(texts, folder, k=(1, 50), progress=False)
+    s = score(texts, folder, k=(1, 50), precision=config.precision, progress=False)
     n = s["n_scored"].to_numpy()
     return {
         "heldout_passages": len(texts),
@@ -193,6 +203,7 @@ def _train_base(config: PretrainConfig, study: StudyConfig, tasks: tuple[str, ..
                       steps=config.steps, warmup_steps=config.warmup_steps)
     info = {
         "phase": "base",
+        "precision": resolve(config.precision),
         "sequences": len(sequences),
         "tokens": int(sum(len(e["input_ids"]) for e in encoded)),
         "passes": round(config.steps * config.batch_size / len(encoded), 3),
@@ -274,6 +285,7 @@ def train_study_model(config: PretrainConfig, study: StudyConfig, which: str, ba
                               steps=steps, seed=continuation_seed(config, study, which))
             info = {
                 "phase": f"model {which}",
+                "precision": resolve(config.precision),
                 "base": base.name,
                 "replicate": study.replicate,
                 "injected_sequences": len(injected),
