@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PROFILE ?= demo
 export HF_HUB_OFFLINE ?= 1
 
-.PHONY: help setup test lint reproduce replicate screenshots figures data bench lock clean
+.PHONY: help setup test lint reproduce replicate screenshots figures data bench bench-precision lock clean
 
 help:  ## this list
 	@grep -E '^[a-z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -47,6 +47,10 @@ lint: setup  ## ruff
 
 bench: setup  ## speed of the scoring engine (numbers go to docs/performance.md)
 	$(BIN)/python benchmarks/score_bench.py
+
+bench-precision: setup  ## bf16 against fp32: scoring speed beside minicons, agreement on the demo's models (after make reproduce)
+	$(BIN)/python -m pip install -q --no-deps --target build/minicons minicons==0.3.39 wonderwords==3.0.1
+	OMP_NUM_THREADS=2 $(BIN)/python benchmarks/precision_bench.py
 
 lock:  ## re-pin requirements.lock and environment.yml from the current venv
 	$(BIN)/python -m pip freeze --exclude-editable | sed 's/+cpu$$//' | grep -v '^precog' > requirements.lock

@@ -34,24 +34,32 @@ def _add_score(sub) -> None:
     p.add_argument("--limit", type=int, default=None, help="score only the first LIMIT rows (a quick look; default: all)")
     p.add_argument("--device", default=None, help="torch device (default: CUDA if available, else CPU)")
     p.add_argument("--out", required=True, help="output .jsonl, .csv or .parquet")
+    p.add_argument("--skip-bad-rows", action="store_true",
+                   help="leave out rows whose text cannot be scored (missing, a number, a list) and list them in "
+                        "OUT's folder as <name>.skipped.csv, instead of refusing the file")
     p.set_defaults(func=_run_score)
 
 
 def _run_score(args) -> None:
-    from precog.engine.scoring import score_to_file
-    from precog.tables import read_table, table_format
+    from pathlib import Path
 
-    table_format(args.out)
+    from precog.engine.inputs import check_k, check_output, read_input
+    from precog.engine.score_files import score_to_file
+
+    check_output(args.out, args.input)  # before the input is read: a bad --out is refused at once
+    check_k(args.k)
     if args.limit is not None and args.limit < 1:
         raise PrecogError(f"--limit must be at least 1, got {args.limit}")
     if args.input:
         if not args.text_field:
             raise PrecogError("--input needs --text-field (and --text-pair-field for pair inputs)")
-        df, text_field, pair_field = read_table(args.input), args.text_field, args.text_pair_field
+        df, text_field, pair_field = read_input(args.input), args.text_field, args.text_pair_field
+        source = Path(args.input)
     else:
         from precog.data.tasks import get_task
 
         task = get_task(args.task)
+        source = f"task {task.name} ({args.split or task.eval_split})"
         df = task.load(args.split).to_pandas()
         text_field = args.text_field or task.text_fields[0]
         pair_field = args.text_pair_field or (task.text_fields[1] if len(task.text_fields) > 1 else None)
@@ -69,6 +77,8 @@ def _run_score(args) -> None:
         chunk_rows=args.chunk_rows,
         device=args.device,
         precision=args.precision,
+        source=source,
+        skip_bad_rows=args.skip_bad_rows,
     )
     if result is not None:
         print(f"wrote {len(result)} rows to {args.out}", file=sys.stderr)

@@ -1,7 +1,7 @@
 """Reading and writing tables (.jsonl, .csv, .parquet) the same way everywhere.
 
 Writes are atomic: the table goes to a temporary file beside the target, then is renamed,
-so an interrupted run never leaves a half-written output.
+so an interrupted run never leaves a half-written output; the file's mode follows the umask.
 """
 
 from __future__ import annotations
@@ -40,6 +40,14 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise PrecogError(f"{path}: cannot be read as {fmt[1:]} ({str(err).splitlines()[0]})") from None
 
 
+def file_mode() -> int:
+    """The mode a new file gets under this process's umask (0o644 under umask 022): what
+    :func:`write_table` gives its output (a temporary file alone would be 0o600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_table(df: pd.DataFrame, path: str | Path, float_format: str = "%.10g") -> Path:
     """Write ``df`` to ``path`` atomically, in the format its extension names (``float_format``:
     of a CSV's numbers). The one table writer of the package."""
@@ -55,6 +63,7 @@ def write_table(df: pd.DataFrame, path: str | Path, float_format: str = "%.10g")
             df.to_csv(tmp, index=False, float_format=float_format)
         else:
             df.to_parquet(tmp, index=False)
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -93,7 +93,7 @@ def test_cached_marks_an_entry_done_only_when_its_body_finishes(tmp_path, monkey
 
 def test_scores_recompute_after_a_code_change_and_not_otherwise(tiny_models, tmp_path, monkeypatch):
     from precog.data.tasks import file_task
-    from precog.engine import scoring
+    from precog.engine import score_files
 
     monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")
     pd.DataFrame({"text": ["the movie was good", "a bad plot"], "label": [1, 0]}).to_json(
@@ -102,13 +102,13 @@ def test_scores_recompute_after_a_code_change_and_not_otherwise(tiny_models, tmp
     profile = Profile(name="t", model=str(tiny_models["bert"]), tasks=("digest-demo",), k=(1, 50), seeds=(0,),
                       pretrain=None, study=None, finetune=FinetuneConfig(head="cls"), score=ScoreConfig())
     calls = []
-    real = scoring.score_to_file
-    monkeypatch.setattr(scoring, "score_to_file", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = score_files.score_to_file
+    monkeypatch.setattr(score_files, "score_to_file", lambda *a, **k: calls.append(1) or real(*a, **k))
     first = pipeline.scores(profile, progress=False)
     pipeline.scores(profile, progress=False)
     assert len(calls) == 1, "an unchanged tree reuses the cache"
     real_digest = cache.code_digest
-    monkeypatch.setattr(cache, "code_digest", lambda *m: real_digest(*m) + ("-edited" if "engine.scoring" in m else ""))
+    monkeypatch.setattr(cache, "code_digest", lambda *m: real_digest(*m) + ("-edited" if "engine.score_files" in m else ""))
     again = pipeline.scores(profile, progress=False)
     assert len(calls) == 2, "a change to the scoring code recomputes the scores"
     pd.testing.assert_frame_equal(first, again)

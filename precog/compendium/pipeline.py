@@ -157,7 +157,7 @@ def scores(profile: Profile | str, cached_only: bool = False, progress: bool = T
                     "ids": ids[task],
                     "k": list(profile.k),
                     "score": in_key(asdict(profile.score)),
-                    "code": cache.code_digest("engine.scoring"),
+                    "code": cache.code_digest("engine.score_files"),
                 }
             )
             outputs[name, task] = cache.entry("scores", key) / f"{task}.parquet"
@@ -183,7 +183,7 @@ def scores(profile: Profile | str, cached_only: bool = False, progress: bool = T
 
 def _score_job(frame: pd.DataFrame, model: str, task: str, key: str, k, score, progress: bool) -> None:
     """One cached scoring job of :func:`scores` (resumes from its finished chunks)."""
-    from precog.engine.scoring import score_to_file
+    from precog.engine.score_files import score_to_file
 
     t = get_task(task)
     with cache.cached("scores", key, resume=True) as e:

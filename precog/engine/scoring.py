@@ -37,20 +37,17 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
-from precog.cache import model_identity
 from precog.configs import PRECOG_K, ScoreConfig
 from precog.engine.encoding import UNITS, Encoded, build_batch, encode_all, masked_copies, plan_batches
-from precog.engine.jobs import dist_state, finish, run_chunked
-from precog.engine.models import ModelSpec, gather_hidden, load_masked_lm
+from precog.engine.inputs import check_k, check_rows
+from precog.engine.models import ModelSpec, gather_hidden, load_masked_lm, load_tokenizer
 from precog.errors import PrecogError
 from precog.progress import bar as tqdm
-from precog.tables import table_format, write_table
 
 log = logging.getLogger("precog")
 
@@ -208,12 +205,29 @@ def validate_args(k: Sequence[int], unit: str, batch_tokens: int) -> tuple[int, 
     """Check the scoring options; return k as a sorted tuple of distinct ints."""
     if unit not in UNITS:
         raise PrecogError(f"unit must be one of {UNITS}, got {unit!r}")
-    ks = tuple(sorted({int(x) for x in k}))
-    if not ks or ks[0] < 1:
-        raise PrecogError(f"k must be positive integers, got {list(k)}")
+    ks = check_k(k)
     if batch_tokens < 1:
         raise PrecogError(f"batch_tokens must be positive, got {batch_tokens}")
     return ks
+
+
+def checked_texts(texts, text_pairs, skip_bad_rows: bool, source: str = "texts") -> tuple[list, list | None]:
+    """``texts`` and ``text_pairs`` as lists, every value a string (:mod:`precog.engine.inputs`):
+    a bad one is refused in one line, or with ``skip_bad_rows`` replaced by "" (NaN scores)
+    and named in a warning."""
+    texts = list(texts)
+    columns = {"text": texts}
+    if text_pairs is not None:
+        columns["text_pair"] = text_pairs = list(text_pairs)
+        if len(text_pairs) != len(texts):
+            raise PrecogError(f"{len(texts)} texts but {len(text_pairs)} text_pairs")
+    bad = check_rows(source, columns, skip=skip_bad_rows)
+    if bad:
+        log.warning("skipping %d bad rows (NaN scores): %s", len(bad), "; ".join(f"row {r}: '{f}' is {p}" for r, f, p in bad[:5]))
+        for row, _, _ in bad:
+            for values in columns.values():
+                values[row - 1] = ""
+    return texts, text_pairs
 
 
 def score(
@@ -227,11 +241,13 @@ def score(
     device: str | None = None,
     precision: str | None = None,
     progress: bool = True,
+    skip_bad_rows: bool = False,
 ) -> pd.DataFrame:
     """PreCog scores of ``texts`` (optionally paired with ``text_pairs``).
 
     Args:
-        texts: N strings (None/NaN count as empty).
+        texts: N strings (an empty one gets NaN scores; None, a number or a list is refused in
+            one line naming its row, before the model is loaded).
         model: hub id, folder, or a loaded ``(model, tokenizer)`` pair of a masked LM.
         text_pairs: N second segments for pair tasks, or None.
         k: the k of each ``precog@k`` column (the paper reports 1 and 50).
@@ -240,21 +256,28 @@ def score(
         device: torch device; default CUDA when available, else CPU.
         precision: "auto", "fp32", "bf16" or "fp16" (:func:`precog.precision.resolve`); None:
             a loaded pair as it is, a folder or hub id in :class:`ScoreConfig`'s default.
+        skip_bad_rows: give rows that cannot be scored NaN scores (and a warning) instead.
     Returns:
         N rows in input order with columns n_tokens, n_scored, n_unk, truncated, precog@k...,
         pll, mean_logprob, min20_logprob, minkpp20 (log-probabilities in nats).
     """
     ks = validate_args(k, unit, batch_tokens)
-    mdl, tok, encoded = _load_and_encode(texts, model, text_pairs, unit, device, precision)
+    texts, text_pairs = checked_texts(texts, text_pairs, skip_bad_rows)
+    mdl, tok, encoded = _load_and_encode(texts, model, text_pairs, unit, device, precision, ks)
     out = score_encoded(mdl, tok, encoded, ks, batch_tokens, progress)
     _warn_empty(out)
     return out
 
 
-def _load_and_encode(texts, model: ModelSpec, text_pairs, unit: str, device: str | None, precision: str | None):
+def _load_and_encode(texts, model: ModelSpec, text_pairs, unit: str, device: str | None, precision: str | None,
+                     ks: Sequence[int] = DEFAULT_K):
     """The model, its tokenizer and the encoded ``texts``: what :func:`score` and
-    :func:`score_units` start from (arguments as theirs, already validated)."""
+    :func:`score_units` start from (arguments as theirs, already validated; k is checked
+    against the vocabulary before the model is loaded)."""
+    if not isinstance(model, tuple):
+        check_k(ks, len(load_tokenizer(model)))
     mdl, tok = load_masked_lm(model, device, precision)
+    check_k(ks, len(tok))
     return mdl, tok, encode_all(tok, mdl, texts, text_pairs, unit)
 
 
@@ -274,6 +297,7 @@ def score_units(
     device: str | None = None,
     precision: str | None = None,
     progress: bool = True,
+    skip_bad_rows: bool = False,
 ) -> pd.DataFrame:
     """Per-unit detail behind :func:`score`: one row per scored unit of every example.
 
@@ -282,71 +306,9 @@ def score_units(
         token position), n_pieces, rank (1 = top prediction), logp (nats), z (Min-K%++).
     """
     validate_args(DEFAULT_K, unit, batch_tokens)
+    texts, text_pairs = checked_texts(texts, text_pairs, skip_bad_rows)
     mdl, tok, encoded = _load_and_encode(texts, model, text_pairs, unit, device, precision)
     return unit_table(encoded, unit_stats(mdl, tok, encoded, batch_tokens, progress))
-
-
-def score_to_file(
-    df: pd.DataFrame,
-    model: str,
-    out: str | Path,
-    *,
-    text_field: str,
-    text_pair_field: str | None = None,
-    k: Sequence[int] = DEFAULT_K,
-    unit: str = "token",
-    batch_tokens: int = DEFAULT_BATCH_TOKENS,
-    chunk_rows: int = 256,
-    device: str | None = None,
-    precision: str | None = None,
-    progress: bool = True,
-) -> pd.DataFrame | None:
-    """Score the rows of ``df`` and write them, with their other columns, to ``out``.
-
-    Resumable and shardable (see :mod:`precog.engine.jobs`): chunks of ``chunk_rows`` rows are
-    kept in ``OUT.parts/`` until the merged table is written atomically. Returns the
-    written table on the merging process, None on the others.
-    """
-    out = Path(out)
-    table_format(out)
-    ks = validate_args(k, unit, batch_tokens)
-    for field in (text_field, text_pair_field):
-        if field is not None and field not in df.columns:
-            raise PrecogError(f"no field '{field}' in the input; its fields are: {', '.join(map(str, df.columns))}")
-    score_cols = score_columns(ks)
-    clash = [c for c in score_cols if c in df.columns]
-    if clash:
-        raise PrecogError(f"the input already has score columns {clash}; drop them or rename them first")
-    dist = dist_state()
-    mdl, tok = load_masked_lm(model, device or dist.device, precision)
-    fingerprint = {
-        "precog": __import__("precog").__version__,
-        "model": str(model),
-        "model_files": model_identity(model),
-        "input": int(pd.util.hash_pandas_object(df, index=False).sum() % (1 << 62)),
-        "fields": [text_field, text_pair_field],
-        "k": ks,
-        "unit": unit,
-        "batch_tokens": batch_tokens,
-        "chunk_rows": chunk_rows,
-        "dtype": str(mdl.dtype),  # the precision that runs
-    }
-
-    def compute(start: int, stop: int) -> pd.DataFrame:
-        rows = df.iloc[start:stop]
-        pairs = None if text_pair_field is None else rows[text_pair_field]
-        encoded = encode_all(tok, mdl, rows[text_field], pairs, unit)
-        return score_encoded(mdl, tok, encoded, ks, batch_tokens, progress=False)
-
-    scores = run_chunked(len(df), compute, out, fingerprint, chunk_rows, dist, progress)
-    if scores is None:
-        finish(out, dist)
-        return None
-    _warn_empty(scores)
-    result = pd.concat([df.reset_index(drop=True), scores], axis=1)
-    write_table(result, out)
-    finish(out, dist)
-    return result
 
 
 def explain(
@@ -361,6 +323,7 @@ def explain(
         One row per scored token: position, token, rank (1 = recovered exactly), logp (nats),
         top (the ``top`` most likely tokens at that position, best first).
     """
+    checked_texts([text], None if text_pair is None else [text_pair], False, source="text")
     mdl, tok = load_masked_lm(model, device, precision)
     (ex,) = encode_all(tok, mdl, [text], None if text_pair is None else [text_pair], "token")
     copies = masked_copies([ex])
