@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PROFILE ?= demo
 export HF_HUB_OFFLINE ?= 1
 
-.PHONY: help setup test lint reproduce replicate screenshots figures data bench bench-precision lock clean
+.PHONY: help setup test verify lint reproduce replicate screenshots figures data bench bench-precision lock clean
 
 help:  ## this list
 	@grep -E '^[a-z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -19,13 +19,18 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@
 
-test: setup data  ## unit tests, every notebook on the smoke profile (reproduce + checks of the executed copies, nbval), offline
+test: setup data  ## unit tests, precog verify, every notebook on the smoke profile (reproduce + checks of the executed copies, nbval), offline
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile tests --ignore=tests/executed  # two workers, one thread each, a file per worker
+	$(BIN)/precog verify  # the committed results: every file, every run, the pooled answer, README
 	$(BIN)/precog -q replicate --profile smoke  # two replicates for fig6 to pool (one on its own base model)
 	$(BIN)/precog -q reproduce --profile smoke --force
+	$(BIN)/precog verify --profile smoke  # the same checks of what the smoke run just wrote
 	$(BIN)/python -m pytest tests/executed
 	rm -rf build/nbval && $(BIN)/precog -q prepare-notebooks --profile smoke --out build/nbval
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest --nbval-lax -p no:cacheprovider -n 2 --dist loadfile build/nbval  # a notebook stays on one worker; its steps come from the cache
+
+verify: setup  ## in seconds, no training: every committed result file, every run, the pooled answer and README checked
+	$(BIN)/precog verify
 
 data: setup  ## fetch the pinned raw data into data/raw (idempotent)
 	$(BIN)/precog fetch

@@ -12,7 +12,7 @@ code path on bounded slices and projects the totals for every task, split and se
 3. per task, ``precog.engine.scoring.score`` on some validation examples (the profile's dtype) and
    ``precog.engine.finetune.finetune`` on a training slice: projected minutes and hours;
 4. fine-tuning throughput with 1, 2, 4, 8 concurrent runs (``precog.concurrent.run_all``);
-5. fine-tuning precision options (tf32, bf16 autocast) against fp32: speed and per-example
+5. fine-tuning precision options (bf16 autocast; fp16 with loss scaling on a GPU) against fp32: speed and per-example
    prediction agreement.
 
 Steps that would overrun ``--budget`` seconds are skipped and listed under ``skipped``.

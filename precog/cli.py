@@ -287,10 +287,38 @@ def _add_render(sub) -> None:
 
 def _run_render(args) -> None:
     from precog import paths
-    from precog.compendium.report import update_documents
+    from precog.compendium.documents import update_documents
 
     changed = update_documents(paths.ROOT, paths.FIGURES)
     print("rendered sections " + (f"rewritten: {', '.join(changed)}" if changed else "already up to date"))
+
+
+def _add_verify(sub) -> None:
+    p = sub.add_parser("verify", help="check the committed results without training: every file against its recorded "
+                       "checksum, every run's rows file, the pooled answer and README recomputed (make verify)")
+    p.add_argument("--profile", default="demo", choices=PROFILES)
+    p.set_defaults(func=_run_verify)
+
+
+def _run_verify(args) -> int:
+    from precog.compendium.profiles import figures_dir, load_profile
+    from precog.compendium.verify import verify
+
+    figures = figures_dir(load_profile(args.profile))
+    problems = verify(figures)
+    for line in problems:
+        print(f"precog: verify: {line}", file=sys.stderr)
+    if problems:
+        return 1
+    print(f"verified: {figures} (every file, every run, the pooled answer{', README' if args.profile == 'demo' else ''})")
+    if args.profile == "demo":
+        from precog import paths
+        from precog.compendium.verify import screenshot_note
+
+        note = screenshot_note(paths.BUILD / "demo" / "index.html", paths.ROOT / "docs")
+        if note:
+            print(f"note: {note}")
+    return 0
 
 
 def _add_screenshots(sub) -> None:
@@ -309,6 +337,10 @@ def _run_screenshots(args) -> None:
         raise PrecogError(f"{page.relative_to(paths.ROOT)} does not exist; run `precog reproduce --profile {args.profile}` first")
     for width in WIDTHS:
         print(screenshot(page, paths.ROOT / "docs" / f"landing-{width}.png", width, 1600 if width > 600 else 1800))
+    if args.profile == "demo":
+        from precog.compendium.verify import record_screenshots
+
+        print(record_screenshots(page, paths.ROOT / "docs"))
 
 
 def _run_prepare(args) -> None:
@@ -333,6 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_replicate(sub)
     _add_render(sub)
     _add_screenshots(sub)
+    _add_verify(sub)
     return parser
 
 
@@ -342,11 +375,11 @@ def main(argv: list[str] | None = None) -> int:
     for handler in logging.getLogger().handlers:  # only precog's own messages (and others' errors)
         handler.addFilter(lambda r: r.name.startswith("precog") or r.levelno >= logging.ERROR)
     try:
-        args.func(args)
+        code = args.func(args)
     except PrecogError as err:
         print(f"precog: error: {err}", file=sys.stderr)
         return 2
-    return 0
+    return code or 0
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ PRECOG_K = (1, 50)  # the paper's PreCog@1 and PreCog@50
 ARMS = ("never", "text", "text+label")
 HEADS = ("cls", "prompt")
 OPTIMIZERS = ("adamw_torch_fused", "adamw_torch")
-DEFAULT_PRECISION = "fp32"  # every step's; README "Precision" says why
+DEFAULT_PRECISION = "auto"  # every step's: bf16 where the hardware has it (README "Precision": the rule it passed)
 PRECISION_HELP = ("\"auto\" (bf16 where the hardware has it natively: a CPU with AMX or AVX512-BF16, a CUDA GPU "
                   "with bf16; fp16 on an older GPU; fp32 elsewhere), \"fp32\", \"bf16\" or \"fp16\" (a CUDA GPU; "
                   "training adds loss scaling). Training keeps fp32 master weights. See precog.precision.")

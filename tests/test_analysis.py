@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from precog.data import text as overlap
-from precog.stats import analysis, dynamics
+from precog.stats import analysis, association, dynamics
 
 
 def test_bins_are_half_open_with_a_closed_last_bin():
@@ -86,7 +86,7 @@ def test_minimum_detectable_effect():
 def test_correlations_hand_checked():
     df = pd.DataFrame({"score": [0.1, 0.2, 0.3, 0.4], "correct": [0.0, 0.0, 1.0, 1.0]})
     df["task"] = "t"
-    out = analysis.correlations(df, ["score"])
+    out = association.correlations(df, ["score"])
     out = out[out["task"] == "all"].set_index("statistic")
     assert out.loc["spearman", "estimate"] == pytest.approx(np.sqrt(0.8))  # ranks 1..4 vs ties (1.5, 1.5, 3.5, 3.5)
     # point-biserial = Pearson of x = (1, 2, 3, 4)/10 with y = (0, 0, 1, 1): cov / (sd_x sd_y)
@@ -109,18 +109,18 @@ def test_auroc_matches_sklearn_with_ties():
     rng = np.random.default_rng(1)
     y = rng.integers(0, 2, 50)
     s = rng.integers(0, 5, 50).astype(float)
-    assert analysis.auroc(y, s) == pytest.approx(roc_auc_score(y, s))
+    assert association.auroc(y, s) == pytest.approx(roc_auc_score(y, s))
 
 
 def test_auroc_counts_ties_as_one_half():
     # positives 0.8, 0.5; negatives 0.5, 0.2: pairs (0.8 > 0.5), (0.8 > 0.2), (0.5 = 0.5: 1/2), (0.5 > 0.2)
-    assert analysis.auroc(np.array([1, 1, 0, 0]), np.array([0.8, 0.5, 0.5, 0.2])) == pytest.approx(3.5 / 4)
-    assert np.isnan(analysis.auroc(np.array([1, 1]), np.array([0.3, 0.4])))  # one class only
+    assert association.auroc(np.array([1, 1, 0, 0]), np.array([0.8, 0.5, 0.5, 0.2])) == pytest.approx(3.5 / 4)
+    assert np.isnan(association.auroc(np.array([1, 1]), np.array([0.3, 0.4])))  # one class only
 
 
 def test_membership_auroc_by_hand():
     df = pd.DataFrame({"dose_seen": [0, 0, 0, 16, 16, 4, 4], "s": [0.1, 0.2, 0.3, 0.9, 0.25, 0.05, 0.15]})
-    out = analysis.membership_auroc(df, ["s"]).set_index("dose_seen")
+    out = association.membership_auroc(df, ["s"]).set_index("dose_seen")
     assert out.loc[16, "auroc"] == pytest.approx((3 + 2) / 6)  # 0.9 beats all 3; 0.25 beats 2 of 3
     assert out.loc[4, "auroc"] == pytest.approx((0 + 1) / 6)
 
@@ -130,10 +130,10 @@ def test_logistic_fit_matches_a_closed_form():
     x = np.array([[0.0]] * 4 + [[1.0]] * 4)
     y = np.array([1, 0, 0, 0, 1, 1, 1, 0], dtype=float)
     expected = np.log((3 / 1) / (1 / 3))
-    assert analysis.logistic_fit(x, y)[0] == pytest.approx(expected, rel=1e-6)
+    assert association.logistic_fit(x, y)[0] == pytest.approx(expected, rel=1e-6)
     # a seed average enters as its share: [0.25] * 4 is the same likelihood as one 1 and three 0s
     x2 = np.array([[0.0], [1.0]])
-    assert analysis.logistic_fit(x2, np.array([0.25, 0.75]))[0] == pytest.approx(expected, rel=1e-6)
+    assert association.logistic_fit(x2, np.array([0.25, 0.75]))[0] == pytest.approx(expected, rel=1e-6)
 
 
 def test_logistic_fit_matches_sklearn():
@@ -145,14 +145,14 @@ def test_logistic_fit_matches_sklearn():
     # sklearn needs 0/1 labels: each example twice, right with weight share, wrong with weight 1 - share
     ref = LogisticRegression(C=np.inf, solver="newton-cholesky", tol=1e-10).fit(
         np.vstack([x, x]), np.r_[np.ones(300), np.zeros(300)], sample_weight=np.r_[share, 1 - share])
-    assert analysis.logistic_fit(x, share) == pytest.approx(ref.coef_[0], rel=1e-6, abs=1e-8)
+    assert association.logistic_fit(x, share) == pytest.approx(ref.coef_[0], rel=1e-6, abs=1e-8)
 
 
 def test_logistic_fit_refuses_separated_classes_and_constant_outcomes():
     x = np.r_[np.zeros(20), np.ones(20)][:, None]
     separated = np.r_[np.zeros(20), np.ones(20)]  # x = 1 always right, x = 0 always wrong: no finite estimate
-    assert np.isnan(analysis.logistic_fit(x, separated)).all()
-    assert np.isnan(analysis.logistic_fit(x, np.full(40, 0.5))).all()
+    assert np.isnan(association.logistic_fit(x, separated)).all()
+    assert np.isnan(association.logistic_fit(x, np.full(40, 0.5))).all()
 
 
 def test_logistic_terms_adjusted_and_unadjusted():
@@ -160,10 +160,10 @@ def test_logistic_terms_adjusted_and_unadjusted():
     x = rng.normal(size=400)
     y = (rng.random(400) < 1 / (1 + np.exp(-2 * x))).astype(float)
     df = pd.DataFrame({"task": np.where(np.arange(400) % 2, "a", "b"), "score": x, "len": rng.normal(size=400), "correct": y})
-    adj = analysis.logistic_terms(df, ["score"], covariates=["len"], categorical=["task"], strata="task").iloc[0]
-    raw = analysis.logistic_terms(df, ["score"]).iloc[0]
+    adj = association.logistic_terms(df, ["score"], covariates=["len"], categorical=["task"], strata="task").iloc[0]
+    raw = association.logistic_terms(df, ["score"]).iloc[0]
     assert 1.4 < adj["coef"] < 2.6 and adj["ci_low"] > 0 and adj["n"] == 400
-    assert raw["coef"] == pytest.approx(analysis.logistic_fit(x[:, None], y)[0])
+    assert raw["coef"] == pytest.approx(association.logistic_fit(x[:, None], y)[0])
 
 
 def test_data_map():

@@ -16,7 +16,7 @@ from precog.engine.runs import load_predictions
 from precog.errors import PrecogError
 
 CONFIG = FinetuneConfig(head="cls", max_length=16, batch_size=16, learning_rate=3e-3, epochs=3, warmup_ratio=0.1,
-                        train_examples=None)
+                        train_examples=None, precision="fp32")  # exact: the precision tests compare against it
 FILLER = "the a film movie plot story actor and of to in it this that with".split()
 
 

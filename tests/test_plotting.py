@@ -12,7 +12,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from precog.compendium import overlaps, plotting  # noqa: E402
+from precog.compendium import overlaps, plotting, study_figures  # noqa: E402
 from precog.errors import PrecogError  # noqa: E402
 
 plotting.use_style()
@@ -84,10 +84,10 @@ def test_every_plot_type_draws_without_overlap():
 
     fig, axes = plt.subplots(3, 3, figsize=(16, 11))
     plotting.accuracy_heatmap(axes[0, 0], tab, "accuracy by PreCog@1 bin")
-    plotting.seen_unseen(axes[0, 1], by_dose, "PreCog@1")
+    study_figures.seen_unseen(axes[0, 1], by_dose, "PreCog@1")
     plotting.auroc_points(axes[0, 2], auroc)
-    plotting.cell_effects(axes[1, 0], cells)
-    plotting.per_model(axes[1, 1], {"text_only": effect, "positive_control": effect, "models": 8})
+    study_figures.cell_effects(axes[1, 0], cells)
+    study_figures.per_model(axes[1, 1], {"text_only": effect, "positive_control": effect, "models": 8})
     plotting.datamap(axes[1, 2], dm, "precog@1")
     plotting.calibration_bars(axes[2, 0], calib, "PreCog@1 bin")
     plotting.learning_curves(axes[2, 1], curves, "t")
@@ -96,9 +96,9 @@ def test_every_plot_type_draws_without_overlap():
     plt.close(fig)
 
     fig, (a, b) = plt.subplots(2, 1, figsize=(11, 3.6), height_ratios=[2.2, 1])
-    plotting.masked_copies(a, tokens)
-    plotting.token_strip(b, tokens[1:-1] * 3, [1, 3, 70, 1, 2, 900, 1, 1, 40, 1, 5] * 3)
-    plotting.rank_key(fig)
+    study_figures.masked_copies(a, tokens)
+    study_figures.token_strip(b, tokens[1:-1] * 3, [1, 3, 70, 1, 2, 900, 1, 1, 40, 1, 5] * 3)
+    study_figures.rank_key(fig)
     assert overlaps.text_overlaps(fig) == []
     plt.close(fig)
 
@@ -118,6 +118,6 @@ def test_an_interval_that_excludes_its_estimate_is_drawn():
     plotting.calibration_bars(ax, calib, "PreCog@1 bin")
     effect = {"estimate": 0.02, "ci_low": 0.03, "ci_high": 0.05, "per_model": [{"model": "0", "estimate": 0.02}]}
     fig2, ax2 = plt.subplots(figsize=(5, 3))
-    plotting.per_model(ax2, {"text_only": effect, "positive_control": effect, "models": 1})
+    study_figures.per_model(ax2, {"text_only": effect, "positive_control": effect, "models": 1})
     assert overlaps.text_overlaps(fig) == [] and plotting.text_overlaps(fig2) == []
     plt.close("all")

@@ -137,8 +137,9 @@ def write_run(folder, replicate_number, seed, design="d", pretrain_seed=0, effec
                "pretraining_transfer": {"t": ci},
                "run": {"replicate": replicate_number, "pretrain_seed": pretrain_seed, "base_model": f"sum{pretrain_seed}",
                        "machine": "test"}}
-    (folder / "study_effects.json").write_text(json.dumps(effects))
     study_rows(seed, effect).to_csv(folder / "study_rows.csv", index=False)
+    effects["rows_file"] = replication.rows_record(folder / "study_rows.csv")
+    (folder / "study_effects.json").write_text(json.dumps(effects))
     return effects
 
 
@@ -152,7 +153,7 @@ def test_committed_runs_are_pooled_and_another_design_is_listed_not_dropped(tmp_
     rows, runs, left = replication.gather(replication.read_run(tmp_path / "main"), replication.read_replicates(tmp_path))
     assert [replication.run_name(r) for r in runs] == ["main run", "replicate 1", "replicate 2"]
     assert left == [{"run": "replicate 10", "design": "other"}]
-    assert set(rows["base"]) == {"seed 0", "seed 1"}
+    assert set(rows["base"]) == {"sum0", "sum1"}  # base models by checksum
     pooled = replication.pooled_effects(rows, runs, left, main["top_dose"])
     assert pooled["text_only"]["runs"] == 3 and pooled["base_models"] == 2 and pooled["models"] == 6
     assert pooled["not_pooled"] == left and len(pooled["runs"]) == 3
@@ -161,31 +162,53 @@ def test_committed_runs_are_pooled_and_another_design_is_listed_not_dropped(tmp_
     assert np.allclose(diffs["mem_gain"], 0.7)
 
 
-@pytest.mark.parametrize("damage", ["missing", "corrupt", "header only", "no PreCog@1", "a model short", "misnumbered"])
+DAMAGES = {  # damage -> (the file named, the words of the refusal)
+    "missing": ("study_effects.json", "is missing or corrupt"),
+    "corrupt": ("study_effects.json", "is missing or corrupt"),
+    "misnumbered": ("study_effects.json", "holds replicate 7, not 1"),
+    "no record": ("study_effects.json", "records no rows file"),
+    "truncated": ("study_rows.csv", r"has 118 rows where its study_effects.json records 120 \(truncated"),
+    "edited": ("study_rows.csv", "differs from what its study_effects.json records"),
+    "rows file gone": ("study_rows.csv", "is missing;"),
+    "header only": ("study_rows.csv", "is missing or corrupt"),  # recorded as it is: the content is refused
+    "no PreCog@1": ("study_rows.csv", "is missing or corrupt"),
+    "a model short": ("study_rows.csv", "is missing or corrupt"),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
 def test_a_damaged_run_is_refused_naming_the_file(tmp_path, damage):
     folder = tmp_path / "replicate1"
     write_run(folder, 1, 1)
     effects, rows = folder / "study_effects.json", folder / "study_rows.csv"
+    data = json.loads(effects.read_text())
     if damage == "missing":
         effects.unlink()
     elif damage == "corrupt":
         effects.write_text("{ not json")
+    elif damage == "misnumbered":
+        data["run"]["replicate"] = 7
+    elif damage == "no record":
+        del data["rows_file"]
+    elif damage == "truncated":
+        rows.write_text("".join(rows.read_text().splitlines(keepends=True)[:-2]))
+    elif damage == "edited":
+        rows.write_text(rows.read_text().replace(",1.0,", ",0.0,", 1))
+    elif damage == "rows file gone":
+        rows.unlink()
     elif damage == "header only":
         rows.write_text(rows.read_text().splitlines()[0] + "\n")
     elif damage == "no PreCog@1":
         df = pd.read_csv(rows)
         df.loc[df["model"] != "random", "precog@1"] = np.nan
         df.to_csv(rows, index=False)
-    elif damage == "a model short":
-        data = json.loads(effects.read_text())
-        data["text_only"]["per_model"] = [{"model": m, "estimate": 0.0} for m in ("0", "1", "2")]
-        effects.write_text(json.dumps(data))
     else:
-        data = json.loads(effects.read_text())
-        data["run"]["replicate"] = 7
+        data["text_only"]["per_model"] = [{"model": m, "estimate": 0.0} for m in ("0", "1", "2")]
+    if damage in ("header only", "no PreCog@1"):  # written so by a run: its record vouches for the bad content
+        data["rows_file"] = replication.rows_record(rows)
+    if damage not in ("missing", "corrupt"):
         effects.write_text(json.dumps(data))
-    name = "study_rows.csv" if damage in ("header only", "no PreCog@1", "a model short") else "study_effects.json"
-    words = "holds replicate 7, not 1" if damage == "misnumbered" else "is missing or corrupt"
+    name, words = DAMAGES[damage]
     with pytest.raises(PrecogError, match=rf"replicate1/{name} {words}"):
         replication.read_replicates(tmp_path)
 

@@ -83,3 +83,14 @@ def test_datamap_names_an_interval_with_a_bound_at_zero():
     text = present.datamap({"spearman": [dict(row, estimate=-0.1, ci_low=-0.2, ci_high=0.0002),
                                          dict(row, target="confidence", estimate=0.01, ci_low=-0.09, ci_high=0.09)]})
     assert "No interval excludes zero (1 of them with a bound at zero" in text and "Every interval" not in text
+
+
+def test_differences_are_shown_in_points_with_readable_headers():
+    df = pd.DataFrame({"task": ["a"], "acc_seen": [0.61], "acc_unseen": [0.6], "estimate": [0.0123],
+                       "ci_low": [-0.0049], "ci_high": [0.031], "se": [0.009]})
+    out = present.readable(present.with_ci(df, "estimate", label="seen − unseen", points=("se",)).set_index("task"))
+    assert list(out.columns) == ["accuracy, seen (share)", "accuracy, unseen (share)", "seen − unseen [95% CI], points",
+                                 "standard error (points)"]
+    assert out.iloc[0]["seen − unseen [95% CI], points"] == "1.2 [-0.5, 3.1]"
+    assert out.iloc[0]["standard error (points)"] == 0.9
+    assert present.readable(pd.DataFrame({"precog@1": [0.5]}).rename_axis("model")).columns[0] == "PreCog@1"

@@ -99,7 +99,7 @@ def test_the_checker_catches_a_swap_and_a_wrong_number(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("document", ["README.md", "docs/study.md"])
 def test_the_rendered_sections_are_what_the_figures_render_to(document):
-    from precog.compendium.report import BLOCKS
+    from precog.compendium.documents import BLOCKS
 
     begin, end, make = BLOCKS[document]
     text = (paths.ROOT / document).read_text()
@@ -113,7 +113,7 @@ def test_rendered_verdicts_follow_the_numbers(tmp_path):
     text-only interval across zero, and the answer changes its words."""
     import shutil
 
-    from precog.compendium.report import render_details as render
+    from precog.compendium.documents import render_details as render
 
     shutil.copytree(paths.FIGURES, tmp_path / "figures")
     effects_file = tmp_path / "figures" / "study_effects.json"
@@ -148,7 +148,7 @@ def test_pooled_verdicts_follow_the_pooled_numbers(tmp_path):
     (an effect, a decisive "no benefit larger than", an undecided interval, the opposite)."""
     import shutil
 
-    from precog.compendium.report import render
+    from precog.compendium.report import render, runs_block
 
     shutil.copytree(paths.FIGURES, tmp_path / "figures")
     pooled_file = tmp_path / "figures" / "study_effects_pooled.json"
@@ -164,6 +164,11 @@ def test_pooled_verdicts_follow_the_pooled_numbers(tmp_path):
     assert "**No benefit detected; one of up to +4.0 points is not excluded.**" in texts["undecided"]
     assert "target at most 2.0: missed" in texts["undecided"]
     assert "**No, the opposite.**" in texts["below"]
+    # and whether that confirms the paper's claim, and that the upper bound (not zero) excludes a larger benefit
+    assert "the controlled study **supports** the claim" in texts["above"]
+    assert "the controlled study **does not confirm** the claim" in texts["undecided"]
+    assert "its upper bound excludes a benefit larger than +4.0 points" in texts["undecided"]
+    assert "the controlled study **contradicts** the claim" in texts["below"]
     # judged on the numbers shown: an upper bound that rounds to 0.0 excludes a benefit; bounds that
     # both show as +2.5 get the same words; a half-width shown as 2.0 meets the 2.0 target
     for lo, hi, words in ((-0.03, 0.0004, "**No benefit.**"), (-0.02, 0.02496, "**No benefit larger than +2.5 points.**"),
@@ -175,15 +180,14 @@ def test_pooled_verdicts_follow_the_pooled_numbers(tmp_path):
     # a run of another design is named, not dropped
     pooled["not_pooled"] = [{"run": "replicate 9", "design": "other"}]
     pooled_file.write_text(json.dumps(pooled))
-    assert "Not pooled, another design: replicate 9." in render(tmp_path / "figures")
+    assert "Not pooled, another design: replicate 9 (made with another recipe" in render(tmp_path / "figures")
     # "same base model" only when the checksums match
     main = pooled["runs"][0]
     for checksum, words in ((main["base_model"], "Replicate 1 shares the base model of the main run (same checksum)"),
                             ("0" * 64, "Replicate 1 was pre-trained with the seed of the main run but its base model's "
                                        "checksum differs")):
         runs = [main, dict(main, run="replicate 1", replicate=1, base_model=checksum)]
-        pooled_file.write_text(json.dumps(dict(pooled, runs=runs)))
-        assert words in render(tmp_path / "figures")
+        assert words in runs_block(dict(pooled, runs=runs))
 
 
 def test_design_key_is_shared_by_replicates_and_covers_the_fine_tuning_recipe():

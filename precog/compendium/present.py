@@ -14,20 +14,9 @@ import html
 
 import pandas as pd
 
+from precog.compendium.phrases import bracket, bracket_r, many, missing, pts, record, share, side
 from precog.compendium.plotting import MIN_N, RANK_CLASSES, rank_colour
-from precog.compendium.report import (
-    answer_text,
-    bracket,
-    bracket_r,
-    many,
-    missing,
-    pooled_answer,
-    pts,
-    record,
-    share,
-    side,
-    slope_text,
-)
+from precog.compendium.report import answer_text, pooled_answer, slope_text
 
 
 def ci_column(df: pd.DataFrame, value: str, low: str = "ci_low", high: str = "ci_high", digits: int = 3,
@@ -48,13 +37,47 @@ def ci_column(df: pd.DataFrame, value: str, low: str = "ci_low", high: str = "ci
 
 
 def with_ci(df: pd.DataFrame, value: str, low: str = "ci_low", high: str = "ci_high", keep=(),
-            min_n: int | None = None) -> pd.DataFrame:
-    """``df`` with ``value`` and its bounds replaced by one '{value} [95% CI]' column; other
+            min_n: int | None = None, label: str | None = None, points: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``df`` with ``value`` and its bounds replaced by one '{label} [95% CI]' column; other
     float columns rounded to 3 decimals (``keep``: columns left as they are; ``min_n``: see
-    :func:`ci_column`)."""
-    out = df.drop(columns=[low, high]).assign(**{value: ci_column(df, value, low, high, min_n=min_n)})
-    out = out.rename(columns={value: f"{value} [95% CI]"})
-    return out.round({c: 3 for c in out.select_dtypes("float").columns if c not in keep})
+    :func:`ci_column`). With ``points``, ``value``, its bounds and the columns named there are
+    accuracy differences shown in percentage points, one decimal, and the header says so."""
+    if points:
+        df = df.assign(**{c: 100 * df[c] for c in {value, low, high, *points} if c in df})
+    digits = 1 if points else 3
+    out = df.drop(columns=[low, high]).assign(**{value: ci_column(df, value, low, high, digits=digits, min_n=min_n)})
+    unit = ", points" if points else ""
+    out = out.rename(columns={value: f"{label or value} [95% CI]{unit}"})
+    out = out.round({c: 1 for c in points if c in out})
+    return out.round({c: 3 for c in out.select_dtypes("float").columns if c not in keep and c not in points})
+
+
+COLUMNS = {  # a result's column -> the header a reader sees, with its unit
+    "acc_seen": "accuracy, seen (share)", "acc_unseen": "accuracy, unseen (share)",
+    "acc_pretrained": "accuracy, pre-trained (share)", "acc_random": "accuracy, random init (share)",
+    "accuracy": "accuracy (share)", "confidence": "confidence (mean p(gold))", "se": "standard error (points)",
+    "exposures": "exposures per example", "examples": "examples", "models": "models", "size": "examples",
+    "share_label1": "share with label 1", "task_mean": "share with label 1, task", "dose": "dose (copies)",
+    "dose_seen": "dose (copies)", "n_member": "n seen", "n_nonmember": "n unseen", "n_records": "n runs × examples",
+    "heldout_passages": "held-out passages", "heldout_tokens": "held-out tokens",
+    "top1_accuracy": "top-1 accuracy (share)", "top50_accuracy": "top-50 accuracy (share)",
+    "n_tokens": "scored tokens", "n_scored": "scored units", "n_unk": "[UNK] tokens",
+    "mean_logprob": "mean log-probability (nats)", "min20_logprob": "Min-20% log-probability (nats)",
+    "minkpp20": "Min-20%++ (standardised)", "pll": "PLL (nats)", "mean": "mean", "others": "accuracy, others (share)",
+    "gap": "gap (points)", "odds_ratio": "odds ratio", "label": "PreCog bin", "status": "status",
+}
+
+
+def readable(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with the headers a reader sees (:data:`COLUMNS`; PreCog@k spelled as the text
+    does), its index names included; values unchanged."""
+    def name(c):
+        return COLUMNS.get(c, _score(c) if isinstance(c, str) else c)
+
+    out = df.rename(columns=name)
+    if isinstance(out.index, pd.MultiIndex):
+        return out.rename_axis([name(n) for n in out.index.names])
+    return out.rename_axis(name(out.index.name))
 
 
 def show(text: str) -> None:
@@ -263,7 +286,7 @@ def explained(numbers: dict, k: tuple[int, ...]) -> str:
 # ---------------------------------------------------------------- the token view of precog_explained
 def token_html(tokens: list[str], ranks: list[int], guesses: list[list[str]] | None = None) -> str:
     """An example's tokens as inline HTML that wraps, each on the colour of its rank class
-    (the same colours as :func:`precog.compendium.plotting.token_strip`), its rank in small type, the
+    (the same colours as :func:`precog.compendium.study_figures.token_strip`), its rank in small type, the
     model's top guesses on hover, and a legend."""
     spans = []
     for i, (tok, rank) in enumerate(zip(tokens, ranks, strict=True)):

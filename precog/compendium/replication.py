@@ -96,14 +96,22 @@ def run_rows(run: Run) -> pd.DataFrame:
     return out.sort_values(["task", "id", "model"], ignore_index=True)[ROW_COLUMNS]
 
 
+def rows_record(rows_file: Path) -> dict:
+    """What a run's JSON records of its rows file: name, row count (header excluded) and sha256."""
+    with open(rows_file, "rb") as fh:
+        count = sum(1 for _ in fh) - 1
+    return {"name": rows_file.name, "rows": count, "sha256": cache.sha256_file(rows_file)}
+
+
 def save_run(run: Run, folder: Path) -> dict:
-    """Write a run's ``study_effects.json`` (its headline, design key and description) and
-    ``study_rows.csv`` to ``folder``; returns the JSON's content."""
-    effects = {**run.effects["headline"], "run": describe(run.profile)}
+    """Write a run's ``study_rows.csv`` and then its ``study_effects.json`` (its headline, design
+    key, description and the rows file's record, :func:`rows_record`) to ``folder``; returns
+    the JSON's content."""
     folder.mkdir(parents=True, exist_ok=True)
-    saved = plotting.save_numbers(effects, folder, EFFECTS)
     plotting.save_table(run_rows(run), folder, ROWS)
-    return saved
+    effects = {**run.effects["headline"], "run": describe(run.profile),
+               "rows_file": rows_record(folder / f"{ROWS}.csv")}
+    return plotting.save_numbers(effects, folder, EFFECTS)
 
 
 def replicate(profile: Profile | str, number: int = 1, pretrain_seed: int | None = None, progress: bool = True) -> Path:
@@ -131,6 +139,7 @@ def read_run(folder: Path) -> tuple[dict, pd.DataFrame]:
     except (OSError, ValueError) as e:
         raise PrecogError(f"{_shown(name)} is missing or corrupt ({type(e).__name__}); remake it with `make replicate`") from None
     rows_file = folder / f"{ROWS}.csv"
+    check_rows_file(rows_file, effects.get("rows_file"), name)
     try:
         rows = pd.read_csv(rows_file, dtype={"model": str, "injected_into": str})
         absent = sorted(set(ROW_COLUMNS) - set(rows.columns))
@@ -149,6 +158,23 @@ def read_run(folder: Path) -> tuple[dict, pd.DataFrame]:
     return effects, rows
 
 
+def check_rows_file(rows_file: Path, recorded: dict | None, effects_file: Path) -> None:
+    """Refuse, in one line naming the file and the fix, a rows file that its run's JSON does not
+    vouch for: no record, missing, another row count (truncated or extended) or another sha256 (edited)."""
+    fix = "restore it (`git checkout -- figures/`) or remake the run (`make replicate`; the main run: `make reproduce`)"
+    if not recorded:
+        raise PrecogError(f"{_shown(effects_file)} records no rows file (made before records were kept); {fix}")
+    if not rows_file.is_file():
+        raise PrecogError(f"{_shown(rows_file)} is missing; {fix}")
+    found = rows_record(rows_file)
+    if found["rows"] != recorded["rows"]:
+        raise PrecogError(f"{_shown(rows_file)} has {found['rows']} rows where its {effects_file.name} records "
+                          f"{recorded['rows']} (truncated or extended); {fix}")
+    if found["sha256"] != recorded["sha256"]:
+        raise PrecogError(f"{_shown(rows_file)} differs from what its {effects_file.name} records (sha256 "
+                          f"{found['sha256'][:12]}, recorded {recorded['sha256'][:12]}: edited); {fix}")
+
+
 def _shown(path: Path) -> str:
     """A path as a reader sees it: relative to the repository where it lies inside it."""
     from precog import paths
@@ -165,17 +191,19 @@ def replicate_folders(figures: Path) -> list[Path]:
     return sorted(found, key=lambda f: int(f.name[len("replicate"):]))
 
 
+def read_replicate(folder: Path) -> tuple[dict, pd.DataFrame]:
+    """One committed replicate (:func:`read_run`), checked to be the replicate its folder names."""
+    effects, rows = read_run(folder)
+    number = int(folder.name[len("replicate"):])
+    if int(effects["run"]["replicate"]) != number:
+        raise PrecogError(f"{_shown(folder / (EFFECTS + '.json'))} holds replicate {effects['run']['replicate']}, "
+                          f"not {number}; remake it with `make replicate`")
+    return effects, rows
+
+
 def read_replicates(figures: Path) -> list[tuple[dict, pd.DataFrame]]:
-    """Every committed replicate (:func:`read_run`), each checked to be the replicate its folder names."""
-    out = []
-    for folder in replicate_folders(figures):
-        effects, rows = read_run(folder)
-        number = int(folder.name[len("replicate"):])
-        if int(effects["run"]["replicate"]) != number:
-            raise PrecogError(f"{_shown(folder / (EFFECTS + '.json'))} holds replicate {effects['run']['replicate']}, "
-                              f"not {number}; remake it with `make replicate`")
-        out.append((effects, rows))
-    return out
+    """Every committed replicate (:func:`read_replicate`), in replicate order."""
+    return [read_replicate(folder) for folder in replicate_folders(figures)]
 
 
 def run_name(effects: dict) -> str:
@@ -198,7 +226,7 @@ def gather(main: tuple[dict, pd.DataFrame], replicates: list[tuple[dict, pd.Data
             left.append({"run": run_name(effects), "design": effects.get("design")})
         else:
             pooled.append((effects, rows))
-    frames = [rows.assign(run=run_name(e), base=f"seed {int(e['run']['pretrain_seed'])}") for e, rows in pooled]
+    frames = [rows.assign(run=run_name(e), base=str(e["run"]["base_model"])) for e, rows in pooled]  # base models by checksum
     return pd.concat(frames, ignore_index=True), [e for e, _ in pooled], left
 
 

@@ -1,4 +1,5 @@
-"""README's results section, rendered from the generated files in figures/.
+"""README's results section, rendered from the generated files in figures/ (docs/study.md's
+block and the writer of both: :mod:`precog.compendium.documents`).
 
 ``make reproduce`` ends with :func:`update_readme`, so a rerun on any machine rewrites the
 numbers *and the sentences that depend on them* ("excludes zero", "inside the interval")
@@ -12,85 +13,22 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from precog.compendium.phrases import (
+    bracket,
+    bracket_r,
+    cell,
+    counts,
+    interval,
+    many,
+    missing,
+    pts,
+    record,
+    share,
+    side,
+)
+
 BEGIN = "<!-- results:begin (rendered by `precog render-readme` from figures/*.json: edit precog/compendium/report.py, not this) -->"
 END = "<!-- results:end -->"
-
-
-# ---------------------------------------------------------------- formatting
-def missing(x) -> bool:
-    """True for a number the JSON could not hold (NaN is written as null)."""
-    return x is None or x != x
-
-
-def pts(x: float | None) -> str:
-    """A difference of shares in signed percentage points, one decimal: 0.041 -> '+4.1'."""
-    if missing(x):
-        return "n/a"
-    v = round(100 * float(x), 1)
-    if v == 0:
-        return "0.0"
-    return f"+{v:.1f}" if v > 0 else f"−{-v:.1f}"
-
-
-def share(x: float | None) -> str:
-    """A share with three decimals: 0.6321 -> '0.632'."""
-    return "n/a" if missing(x) else f"{float(x):.3f}"
-
-
-def interval(d: dict) -> str:
-    """'+4.1 points (95% CI +0.8 to +7.1)' from {estimate, ci_low, ci_high} (fractions)."""
-    return f"{pts(d['estimate'])} points (95% CI {pts(d['ci_low'])} to {pts(d['ci_high'])})"
-
-
-def bracket(d: dict) -> str:
-    """'+4.1 [+0.8, +7.1]' in points."""
-    return f"{pts(d['estimate'])} [{pts(d['ci_low'])}, {pts(d['ci_high'])}]"
-
-
-def side(d: dict, scale: float = 100, digits: int = 1) -> str:
-    """Where an interval lies, judged on the rounded numbers README shows (points to one
-    decimal by default; ``scale=1, digits=2`` for correlations), so that verdict and numbers
-    never disagree: 'lies above zero', 'lies below zero', 'includes zero', 'reaches down to
-    zero' / 'reaches up to zero' (a bound that rounds to zero while the other does not: the
-    shown interval neither clearly excludes nor clearly includes zero) or 'is undefined'."""
-    if missing(d["ci_low"]) or missing(d["ci_high"]):
-        return "is undefined"
-    lo, hi = round(scale * float(d["ci_low"]), digits), round(scale * float(d["ci_high"]), digits)
-    if lo > 0:
-        return "lies above zero"
-    if hi < 0:
-        return "lies below zero"
-    if lo == 0 and hi > 0:
-        return "reaches down to zero"
-    if hi == 0 and lo < 0:
-        return "reaches up to zero"
-    return "includes zero"
-
-
-def counts(n_by_task: dict[str, int], what: str) -> str:
-    """'n = 672 {what} per task' when every task has the same n, else 'n = 672 (a), 600 (b) {what}'."""
-    values = set(n_by_task.values())
-    if len(values) == 1:
-        return f"n = {values.pop()} {what} per task"
-    return "n = " + ", ".join(f"{n} ({t})" for t, n in sorted(n_by_task.items())) + f" {what}"
-
-
-def many(n: int, what: str) -> str:
-    """'1 run', '3 runs'."""
-    return f"{n} {what}" + ("" if n == 1 else "s")
-
-
-def cell(cells: list[dict], arm: str, dose: int, task: str) -> dict:
-    """The row of fig5_study_effects.json's cells for (arm, dose, task)."""
-    return record(cells, arm=arm, dose=dose, task=task)
-
-
-def record(rows: list[dict], **match) -> dict:
-    """The one row of ``rows`` whose fields equal ``match``."""
-    found = [r for r in rows if all(r.get(k) == v for k, v in match.items())]
-    if len(found) != 1:
-        raise KeyError(f"{len(found)} rows match {match}")
-    return found[0]
 
 
 # ---------------------------------------------------------------- sections
@@ -182,7 +120,7 @@ def pooled_answer(pooled: dict) -> str:
     t, pc, top = pooled["text_only"], pooled["positive_control"], pooled["top_dose"]
     where = side(t)
     what = (f"Pooled over {many(t['runs'], 'run')} on {many(t['base_models'], 'base model')} "
-            f"({many(t['models'], 'study model')}, {t['n']} example-runs)")
+            f"({many(t['models'], 'study model')}; {t['n']} measurements, each study example once per run)")
     if where == "lies above zero":
         head = f"**Yes.** {what}, text seen {top} times is classified better than the same text unseen, by {interval(t)}."
     elif where == "lies below zero":
@@ -201,9 +139,10 @@ def pooled_answer(pooled: dict) -> str:
                     f"times is {interval(t)}: the interval {where}, and a benefit larger than {bound} points is excluded.")
         else:
             head = (f"**No benefit detected; one of up to {bound} points is not excluded.** {what}, seen minus unseen "
-                    f"accuracy of text seen {top} times is {interval(t)}: the interval {where}, so a benefit larger "
-                    f"than {bound} points is excluded, but a smaller one can be neither told from none nor ruled out "
-                    f"(a decisive answer needs the upper bound at or below {pts(DECISIVE_BOUND)} points).")
+                    f"accuracy of text seen {top} times is {interval(t)}. The interval {where}, so no benefit is "
+                    f"detected; its upper bound excludes a benefit larger than {bound} points, but a smaller one can be "
+                    f"neither told from none nor ruled out (a decisive answer needs the upper bound at or below "
+                    f"{pts(DECISIVE_BOUND)} points).")
     half = pts(t["ci_half_width"]).lstrip("+")
     met = "met" if not missing(t["ci_half_width"]) and float(half) <= 100 * TARGET_POOLED else "missed"
     precision = (f"The pooled interval's half-width is {half} points (target at most {100 * TARGET_POOLED:.1f}: {met}); "
@@ -243,18 +182,25 @@ def base_note(pooled: dict) -> str:
             parts.append(f"{r['run']} shares the base model of {_the(same['run'])} (same checksum)")
         elif seed is not None:
             parts.append(f"{r['run']} was pre-trained with the seed of {_the(seed['run'])} but its base model's checksum "
-                         "differs (made on another machine, whose floating point differs in the last bits); the "
-                         "bootstrap counts one base model per pre-training seed")
+                         "differs (made on another machine, whose floating point differs in the last bits), so the "
+                         "bootstrap counts it as a base model of its own")
         else:
             parts.append(f"{r['run']} has a base model of its own (pre-training seed {r['pretrain_seed']})")
     machines = sorted({r["machine"] for r in runs})
     made = (f"All runs were made on one kind of machine ({machines[0]})." if len(machines) == 1 else
             "Machines: " + "; ".join(f"{r['run']}: {r['machine']}" for r in runs) + ".")
-    left = pooled.get("not_pooled") or []
-    skipped = (" Not pooled, another design: " + ", ".join(r["run"] for r in left) + "." if left
-               else " Every committed run has the main run's design, so all are pooled.")
     text = "; ".join(parts)
-    return (text[0].upper() + text[1:] + ". " if parts else "") + made + skipped
+    return (text[0].upper() + text[1:] + ". " if parts else "") + made + " " + pooled_note(pooled)
+
+
+def pooled_note(pooled: dict) -> str:
+    """Which committed runs are left out of the pooled answer (another design: another recipe,
+    dose or precision), or that none is."""
+    left = pooled.get("not_pooled") or []
+    if left:
+        return ("Not pooled, another design: " + ", ".join(r["run"] for r in left) + " (made with another recipe, "
+                "design or precision; `make replicate` remakes them with this one).")
+    return "Every committed run has the main run's design, so all are pooled."
 
 
 def _the(run: str) -> str:
@@ -331,6 +277,35 @@ def correlation_text(tab2: dict) -> str:
             f"({n}; Table 2). {count}")
 
 
+def verdict_on_paper(pooled: dict) -> str:
+    """Whether the controlled study confirms the paper's claim (its abstract: highly memorized
+    examples are better classified), from the pooled text-only effect."""
+    where = side(pooled["text_only"])
+    claim = "The paper's abstract reports that highly memorized examples are better classified."
+    if where == "lies above zero":
+        return (f"**Does this confirm the paper?** {claim} Here memorization is caused, and memorized text is classified "
+                "better than the same text unseen: the controlled study **supports** the claim, at this model size.")
+    if where == "lies below zero":
+        return (f"**Does this confirm the paper?** {claim} Here memorization is caused, and memorized text is classified "
+                "*worse* than the same text unseen: the controlled study **contradicts** the claim, at this model size.")
+    return (f"**Does this confirm the paper?** {claim} Here memorization is caused, and memorized text is not detectably "
+            "classified better than the same text unseen: the controlled study **does not confirm** the claim, at "
+            "this model size (it does not refute a benefit smaller than the interval's upper bound either).")
+
+
+def weak_classifier(tab0: dict) -> str:
+    """The tasks on which the fine-tuned pre-trained models fall below the bag-of-words baseline
+    trained on the same examples (Table 0), in one sentence; '' when on none."""
+    below = [t for t in sorted(tab0) if tab0[t]["pre-trained (unseen examples)"]["accuracy"] < tab0[t]["tfidf+lr"]["accuracy"]]
+    if not below:
+        return ""
+    parts = "; ".join(("" if len(below) == 1 else f"{t}: ") + f"{share(tab0[t]['pre-trained (unseen examples)']['accuracy'])}"
+                      f" against {share(tab0[t]['tfidf+lr']['accuracy'])}" for t in below)
+    return (f"**A weak classifier:** on {', '.join(below)}, the fine-tuned models score below TF-IDF + logistic "
+            f"regression trained on the same examples ({parts}; accuracy on unseen study examples, Table 0), so the "
+            "effects are measured on a classifier weaker than bag-of-words there.")
+
+
 def paper_line(tab2: dict) -> str:
     """One sentence of the paper's own analysis (PreCog against correctness across examples)."""
     rows = tab2["correlations"]
@@ -338,16 +313,6 @@ def paper_line(tab2: dict) -> str:
     return (f"**The paper's analysis**, across examples that no model saw (PreCog varies there by itself): the "
             f"Spearman correlation of PreCog@1 with correctness is {bracket_r(pooled)}, pooled over tasks (its "
             f"interval {side(pooled, scale=1, digits=2)}; Table 2 and Figure 1 in [docs/study.md](docs/study.md)).")
-
-
-def bracket_r(d: dict) -> str:
-    """A correlation with its interval, two decimals: '+0.10 [−0.03, +0.24]'."""
-    def f(x: float | None) -> str:
-        if missing(x):
-            return "n/a"
-        v = round(float(x), 2)
-        return "0.00" if v == 0 else (f"+{v:.2f}" if v > 0 else f"−{-v:.2f}")
-    return f"{f(d['estimate'])} [{f(d['ci_low'])}, {f(d['ci_high'])}]"
 
 
 def quality_text(fig5: dict) -> str:
@@ -362,9 +327,22 @@ def quality_text(fig5: dict) -> str:
             f"interval.")
 
 
+def runs_block(pooled: dict) -> str:
+    """Each run's own estimates and the pooled row, as a table with its caption (docs/study.md)."""
+    return "\n".join([
+        runs_table(pooled),
+        "",
+        "*Seen − unseen accuracy and transfer (pre-trained − random init) in points, 95% CIs. A run's row is its own "
+        "bootstrap (its models, then examples); the pooled row resamples base models, then runs, then models, then "
+        "examples. " + base_note(pooled) + "*",
+    ])
+
+
 def render(figures: Path) -> str:
     """README's answer (between BEGIN and END) from the files in ``figures``: the pooled
-    headline and its verdict, the runs, Figure 6 and its slope."""
+    headline and its verdict, what it says of the paper's claim, Figure 6 and its slope, the
+    correlational analysis and, where it applies, the weak-classifier caveat (each run's row:
+    :func:`runs_block`, in docs/study.md)."""
     load = lambda name: json.loads((figures / name).read_text())  # noqa: E731
     pooled, fig6 = load("study_effects_pooled.json"), load("fig6_gain_by_memorization.json")
     return "\n".join([
@@ -372,110 +350,19 @@ def render(figures: Path) -> str:
         "",
         pooled_answer(pooled),
         "",
-        runs_table(pooled),
-        "",
-        "*Seen − unseen accuracy and transfer (pre-trained − random init) in points, 95% CIs. A run's row is its own "
-        "bootstrap (its models, then examples); the pooled row resamples base models, then runs, then models, then "
-        "examples. " + base_note(pooled) + "*",
+        verdict_on_paper(pooled) + " " + pooled_note(pooled),
         "",
         slope_text(fig6),
         "",
         paper_line(load("tab2_correlations.json")),
         "",
+        *([weak_classifier(load("tab0_baselines.json")), ""] if weak_classifier(load("tab0_baselines.json")) else []),
         "![Figure 6](figures/fig6_gain_by_memorization.png)",
         "",
         "*Figure 6 ([notebook](notebooks/fig6_gain_by_memorization.ipynb)): left, each run and all runs pooled; middle "
         "and right, accuracy gain per bin of memorization gain (grey: fewer than 10 examples). Every number here is "
-        "rendered from `figures/*.json` by `make reproduce`; the controls, baselines and the paper's correlational "
-        "analysis are in [docs/study.md](docs/study.md#results-of-the-main-run).*",
+        "rendered from `figures/*.json` by `make reproduce`; each run's own estimates, the controls, baselines and "
+        "the correlational analysis are in [docs/study.md](docs/study.md#results-of-the-main-run).*",
         "",
         END,
     ])
-
-
-DETAILS_BEGIN = BEGIN.replace("results:begin", "details:begin").replace("render-readme", "render-readme (docs/study.md)")
-DETAILS_END = "<!-- details:end -->"
-
-
-def render_details(figures: Path) -> str:
-    """docs/study.md's results of the main run (between DETAILS_BEGIN and DETAILS_END): baselines,
-    transfer, the positive control, text only, model quality, memorization and the correlations."""
-    load = lambda name: json.loads((figures / name).read_text())  # noqa: E731
-    effects, fig5, tab0 = load("study_effects.json"), load("fig5_study_effects.json"), load("tab0_baselines.json")
-    t = effects["text_only"]
-    half = pts(t["ci_half_width"]).lstrip("+")
-    n_tasks = len(tab0)
-    n_examples = counts({task: tab0[task]["majority"]["n"] for task in tab0}, "study examples")
-    out = [
-        DETAILS_BEGIN,
-        "",
-        "Accuracies are shares of examples; differences are in percentage points. Intervals are 95% percentile "
-        f"bootstrap intervals: over examples for the baselines and correlations; for the seen − unseen effects, a "
-        f"{effects['interval']}; for transfer, examples and models resampled independently.",
-        "",
-        f"**Baselines** (Table 0, [notebook](../notebooks/tab0_baselines.ipynb), `figures/tab0_baselines.csv`; "
-        f"accuracy on the study examples, {n_examples}, 95% CI over examples):",
-        "",
-        baselines_table(tab0),
-        "",
-        transfer_text(effects),
-        "",
-        f"**Can the instrument see exploitation? (positive control)** Examples injected {effects['top_dose']} times "
-        f"*with their label word*, seen minus unseen accuracy: " + arm_text(effects, fig5["cells"], "text+label"),
-        "",
-        f"**Are memorized examples better classified? (text only)** Examples injected {effects['top_dose']} times as "
-        f"text (no label; exposures per copy: {effects['exposures_per_copy']}), seen minus unseen accuracy: "
-        + arm_text(effects, fig5["cells"], "text")
-        + f" The interval's half-width is {half} points; the minimum detectable effect (two-sided 5% test, 80% "
-        f"power) is {pts(t['mde']).lstrip('+')} points.",
-        "",
-        quality_text(fig5),
-        "",
-        answer_text(effects).replace("**So: are memorized examples better classified?**", "**This run alone:**"),
-        "",
-        "![study effects](../figures/fig5_study_effects.png)",
-        "",
-        "*Figure 5 ([notebook](../notebooks/fig5_study_effects.ipynb)): seen − unseen accuracy per arm (pooled and per "
-        "task), the per-model estimates, and pre-training transfer per task.*",
-        "",
-        "**Memorization is real in the models that saw the examples** "
-        "([00_pretrain_demo_model](../notebooks/00_pretrain_demo_model.ipynb)): "
-        + memorization_text(load("pretrain_demo_model.json"), load("fig2_membership_auc.json")),
-        "",
-        "![membership](../figures/fig2_membership_auc.png)",
-        "",
-        "*Figure 2 ([notebook](../notebooks/fig2_membership_auc.ipynb)): AUROC of each score for telling an example's "
-        "measurement under the model that saw it from unseen ones, by dose.*",
-        "",
-        correlation_text(load("tab2_correlations.json")),
-        "",
-        "![accuracy by PreCog](../figures/fig1_accuracy_by_precog.png)",
-        "",
-        f"*Figure 1 ([notebook](../notebooks/fig1_accuracy_by_precog.ipynb), the paper's Figures 1–3): accuracy per "
-        f"PreCog bin, weighted over the {n_tasks} tasks and per task, 95% CIs and n per bin.*",
-        "",
-        DETAILS_END,
-    ]
-    return "\n".join(out)
-
-
-BLOCKS = {"README.md": (BEGIN, END, render), "docs/study.md": (DETAILS_BEGIN, DETAILS_END, render_details)}
-
-
-def update_block(document: Path, figures: Path, begin: str, end: str, make) -> bool:
-    """Replace ``document``'s section between ``begin`` and ``end`` with ``make(figures)``; True if it changed."""
-    text = document.read_text()
-    start, stop = text.find(begin), text.find(end)
-    if start < 0 or stop < start:
-        from precog.errors import PrecogError
-
-        raise PrecogError(f"{document.name} has no rendered-section markers ({begin[:20]}... / {end}); restore them")
-    new = text[:start] + make(figures) + text[stop + len(end):]
-    if new != text:
-        document.write_text(new)
-    return new != text
-
-
-def update_documents(root: Path, figures: Path) -> list[str]:
-    """Rewrite the rendered sections of README.md and docs/study.md; the names of those that changed."""
-    return [name for name, (begin, end, make) in BLOCKS.items() if update_block(root / name, figures, begin, end, make)]

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 from precog import cache, paths
-from precog.compendium.profiles import load_profile
+from precog.compendium.profiles import Profile, load_profile
 from precog.errors import PrecogError
 from precog.progress import ENV as PROGRESS_ENV
 
@@ -61,22 +61,22 @@ def source_digest(notebook: Path) -> str:
 POOLS = {"fig6_gain_by_memorization"}  # notebooks that read the committed replicates (figures/replicate<N>/)
 
 
-def replicates_digest(profile: str) -> str:
+def replicates_digest(profile: Profile) -> str:
     """Digest of the profile's committed replicate files (names and bytes)."""
     from precog.compendium.profiles import figures_dir
 
-    figures = figures_dir(load_profile(profile))
+    figures = figures_dir(profile)
     files = sorted(f for f in figures.glob("replicate*/*") if f.is_file())
     return hashlib.sha256(json.dumps([[str(f.relative_to(figures)), cache.sha256_file(f)] for f in files]).encode()).hexdigest()
 
 
-def stamp(name: str, profile: str, upstream: dict[str, str]) -> str:
+def stamp(name: str, profile: Profile, upstream: dict[str, str]) -> str:
     """What a notebook's result depends on: its source cells, the profile, the package code,
     the stamps of the pipeline notebooks before it and, for a notebook that pools runs, the
     committed replicates."""
     parts = {
         "notebook": source_digest(paths.NOTEBOOKS / f"{name}.ipynb"),
-        "profile": hashlib.sha256((paths.PARAMS / f"{profile}.yaml").read_bytes()).hexdigest(),
+        "profile": hashlib.sha256((paths.PARAMS / f"{profile.name}.yaml").read_bytes()).hexdigest(),
         "code": cache.code_digest(*cache.package_modules()),
         "upstream": {k: upstream[k] for k in sorted(upstream)},
     }
@@ -218,15 +218,17 @@ def publish(executed: Path, destination: Path) -> None:
     nbformat.write(nb, destination)
 
 
-def reproduce(profile: str = "demo", force: bool = False, jobs: int = 2) -> Path:
+def reproduce(profile: str | Profile = "demo", force: bool = False, jobs: int = 2) -> Path:
     """Execute every notebook for ``profile``; return the build folder (with index.html).
 
-    The pipeline notebooks run in order; the artifact notebooks, which only read the cache
-    and each write their own files, run ``jobs`` at a time (each in its own kernel)."""
+    The profile is loaded once, here, and travels as an object (the notebooks' kernels get
+    its name, their papermill parameter). The pipeline notebooks run in order; the artifact
+    notebooks, which only read the cache and each write their own files, run ``jobs`` at a
+    time (each in its own kernel)."""
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
-    load_profile(profile)
-    build = paths.BUILD / profile
+    profile = load_profile(profile)
+    build = paths.BUILD / profile.name
     build.mkdir(parents=True, exist_ok=True)
     stamps_file = build / "stamps.json"
     old = json.loads(stamps_file.read_text()) if stamps_file.is_file() else {}
@@ -248,8 +250,8 @@ def reproduce(profile: str = "demo", force: bool = False, jobs: int = 2) -> Path
     def run(i: int, name: str) -> tuple[int, str, float]:
         log.info("[%d/%d] %s: running", i, len(ORDER), name)
         start = time.perf_counter()
-        executed = run_notebook(name, profile, build)
-        published = paths.NOTEBOOKS / f"{name}.ipynb" if profile == "demo" else build / f"{name}.ipynb"
+        executed = run_notebook(name, profile.name, build)
+        published = paths.NOTEBOOKS / f"{name}.ipynb" if profile.name == "demo" else build / f"{name}.ipynb"
         publish(executed, published)
         _to_html(published, build / f"{name}.html")
         return i, name, time.perf_counter() - start
@@ -269,11 +271,15 @@ def reproduce(profile: str = "demo", force: bool = False, jobs: int = 2) -> Path
             for future in as_completed([pool.submit(run, i, name) for i, name in todo]):
                 done(*future.result())
     write_index(build, profile, timings)
-    if profile == "demo":  # README's and docs/study.md's results follow the demo's figures
-        from precog.compendium.report import update_documents
+    if profile.name == "demo":  # README's and docs/study.md's results follow the demo's figures
+        from precog.compendium.documents import update_documents
 
         for name in update_documents(paths.ROOT, paths.FIGURES):
             log.info(f"{name}: rendered section rewritten from figures/")
+    from precog.compendium.profiles import figures_dir
+    from precog.compendium.verify import write_checksums
+
+    write_checksums(figures_dir(profile))  # last: `precog verify` checks every file against it
     return build
 
 
@@ -344,19 +350,17 @@ def _table(csv: Path) -> str:
             + "<div class='scroll'>" + df.to_html(index=False, na_rep="–", border=0, classes="table") + "</div>")
 
 
-def write_index(build: Path, profile: str, timings: dict[str, float]) -> Path:
+def write_index(build: Path, profile: Profile, timings: dict[str, float]) -> Path:
     """build/<profile>/index.html, the landing page: title, introduction, the headline
     numbers (generated), every figure with its caption and a link to its notebook's HTML,
     the tables, links to every notebook and to README."""
     from precog.compendium.profiles import figures_dir
 
-    figs = figures_dir(load_profile(profile))
+    figs = figures_dir(profile)
     rel = Path(os.path.relpath(figs, build))
     readme = Path(os.path.relpath(paths.ROOT / "README.md", build))
-    items = "\n".join(
-        f'<li><a href="{n}.html">{html.escape(_caption(paths.NOTEBOOKS / f"{n}.ipynb"))}</a>'
-        + (f" — ran in {timings[n]} s" if n in timings else "") + "</li>"
-        for n in ORDER
+    items = "\n".join(  # no run times: the page is a function of the results alone (its screenshots' digest holds)
+        f'<li><a href="{n}.html">{html.escape(_caption(paths.NOTEBOOKS / f"{n}.ipynb"))}</a></li>' for n in ORDER
     )
     figures = []
     place = {n: i for i, n in enumerate(ORDER)}
@@ -372,10 +376,10 @@ def write_index(build: Path, profile: str, timings: dict[str, float]) -> Path:
              "table{border-collapse:collapse;font-size:85%;overflow-wrap:normal}"
              "td,th{padding:2px 8px;border-bottom:1px solid #ddd}")
     page = (
-        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>PreCog — {profile} profile</title>"
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>PreCog — {profile.name} profile</title>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<style>{style}</style></head><body>"
-        f"<h1>PreCog compendium — {profile} profile</h1>{INTRO}"
+        f"<h1>PreCog compendium — {profile.name} profile</h1>{INTRO}"
         f"<p>How to rerun, what each part means and where the numbers come from: <a href='{readme}'>README</a>.</p>"
         f"{_headline(figs)}<h2>Figures</h2>{''.join(figures)}<h2>Tables</h2>{tables}"
         f"<h2>Notebooks</h2><ol>{items}</ol></body></html>\n"

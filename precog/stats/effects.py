@@ -23,7 +23,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from precog.stats.analysis import bootstrap, interval, logistic_terms, mean, minimum_detectable_effect
+from precog.stats.analysis import bootstrap, interval, mean, minimum_detectable_effect
+from precog.stats.association import logistic_terms
 
 INTERVAL = ("estimate", "ci_low", "ci_high")
 

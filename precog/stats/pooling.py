@@ -3,7 +3,7 @@ replicates) combined into one estimate per effect, and accuracy gain against the
 memorization the study caused (Figure 6). Pure functions of data frames.
 
 Input is the *pooled rows* frame: one row per (run, task, id, model) with ``run`` (its
-name), ``base`` (its base model: the pre-training seed), ``model`` ("0".."K-1" or
+name), ``base`` (its base model: the checksum of its weights), ``model`` ("0".."K-1" or
 "random"), ``correct`` (seed-averaged), ``precog@1``, ``label``, ``arm``, ``dose``,
 ``injected_into`` and ``seen`` (as :func:`precog.compendium.frames.with_membership` made
 them in the run).

@@ -1,0 +1,217 @@
+"""The study's own figures: seen against unseen, the crossover's effects, runs pooled, gain
+bins, the crossover diagram, and PreCog's token strip with its masked copies.
+
+They use :mod:`precog.compendium.plotting`'s style, palette and interval marks; the
+generic plot types (bars per bin, heat maps, forests, calibration) live there.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.patches import Patch
+
+from precog.compendium.plotting import GREY, MIN_N, PALETTE, RANK_CLASSES, bin_ticks, intervals, rank_colour
+
+POINTS = 100  # accuracy differences are drawn in percentage points: a share of 0.012 is +1.2 points
+
+
+def seen_unseen(ax, table: pd.DataFrame, score: str) -> None:
+    """Mean score (95% CI) of each injected arm and dose under the model that saw the examples
+    (seen) and under the models that did not (unseen), side by side (table from
+    mean_by_group over arm, dose, status)."""
+    groups = list(table[["arm", "dose"]].drop_duplicates().sort_values(["arm", "dose"]).itertuples(index=False))
+    for status, colour, shift in (("seen", PALETTE[3], -0.12), ("unseen", PALETTE[0], 0.12)):
+        part = table[table["status"] == status].set_index(["arm", "dose"]).reindex(groups)
+        m = part["mean"].to_numpy(dtype=float)
+        x = np.arange(len(groups)) + shift
+        intervals(ax, x, part["ci_low"], part["ci_high"], color=colour)
+        ax.plot(x, m, "o", color=colour, label=f"{status} (n = {int(part['n'].sum())} measurements)")
+    ax.set_xticks(range(len(groups)), [f"{arm}\n×{dose}" for arm, dose in groups])
+    ax.set_xlim(-0.6, len(groups) - 0.4)
+    ax.set(xlabel="arm and dose (copies in the corpus of the model that saw it)", ylabel=f"mean {score} (95% CI)",
+           ylim=(0, 1), title="memorization: seen vs unseen")
+    ax.legend(loc="center right")
+
+
+def cell_effects(ax, cells: pd.DataFrame) -> None:
+    """Seen - unseen accuracy per (arm, dose), pooled and per task, with 95% CIs (table from
+    effects.cell_effects)."""
+    cells = cells.sort_values(["arm", "dose", "task"])
+    labels = [f"{r.arm} ×{r.dose} · {r.task} (n={r.n})" for r in cells.itertuples()]
+    y = np.arange(len(cells))[::-1]
+    est, low, high = (POINTS * cells[c].to_numpy(dtype=float) for c in ("estimate", "ci_low", "ci_high"))
+    colours = [PALETTE[3] if arm == "text+label" else PALETTE[0] for arm in cells["arm"]]
+    for yi, e, lo, hi, c, task in zip(y, est, low, high, colours, cells["task"], strict=True):
+        intervals(ax, yi, lo, hi, vertical=False, color=c)
+        ax.plot(e, yi, "o" if task == "all" else ".", color=c, ms=7 if task == "all" else 5)
+    ax.axvline(0, color="grey", ls=":", lw=1)
+    ax.xaxis.set_major_locator(plt.MaxNLocator(5))
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_xlabel("accuracy seen − unseen (percentage points, 95% CI)")
+    ax.set_title("effect of being in the pre-training corpus")
+
+
+def per_model(ax, headline: dict) -> None:
+    """The K per-model estimates (small dots, one per model) of the text-only effect and the
+    positive control, under their pooled estimate with its two-level 95% CI (headline: the
+    dict of figures/study_effects.json)."""
+    from matplotlib.lines import Line2D
+
+    rows = [("text+label\n(positive control)", headline["positive_control"], PALETTE[3]),
+            ("text\n(text only)", headline["text_only"], PALETTE[0])]
+    for y, (_, d, colour) in enumerate(rows):
+        xs = [POINTS * m["estimate"] for m in d["per_model"]]
+        jitter = np.linspace(-0.12, 0.12, len(xs))
+        ax.scatter(xs, y + 0.25 + jitter, s=14, color=colour, alpha=0.7)
+        e = POINTS * d["estimate"]
+        intervals(ax, y - 0.1, POINTS * d["ci_low"], POINTS * d["ci_high"], vertical=False)
+        ax.plot(e, y - 0.1, "o", ms=7, color=colour)
+    key = [Line2D([], [], ls="", marker="o", ms=4, color="grey", alpha=0.7, label="one model"),
+           Line2D([], [], ls="-", marker="o", ms=7, color="grey", mec="grey", label="pooled, 95% CI")]
+    ax.axvline(0, color="grey", ls=":", lw=1)
+    ax.set_yticks(range(len(rows)), [r[0] for r in rows])
+    ax.set_ylim(-0.6, len(rows) - 0.3)
+    ax.xaxis.set_major_locator(plt.MaxNLocator(5))
+    ax.set_xlabel("accuracy seen − unseen (percentage points)")
+    ax.set_title(f"per model (K = {headline['models']}) and pooled")
+    ax.legend(handles=key, fontsize=8, loc="lower right")
+
+
+def token_strip(ax, tokens: list[str], ranks: list[int], per_line: int = 110) -> None:
+    """The tokens of one example in reading order, wrapped at about ``per_line`` characters,
+    each on a box coloured by its rank class (:data:`RANK_CLASSES`) with the rank below it."""
+    line, col, rows = 0, 0, []
+    for tok, rank in zip(tokens, ranks, strict=True):
+        width = max(len(tok), len(str(rank))) + 1
+        if col + width > per_line and col > 0:
+            line, col = line + 1, 0
+        rows.append((line, col, width, tok, rank))
+        col += width + 1
+    for line, col, width, tok, rank in rows:
+        ax.add_patch(plt.Rectangle((col, -line - 0.9), width, 0.85, color=rank_colour(rank), alpha=0.35, lw=0))
+        ax.text(col + width / 2, -line - 0.32, tok, ha="center", va="center", fontsize=7, family="monospace")
+        ax.text(col + width / 2, -line - 0.72, str(rank), ha="center", va="center", fontsize=5.5, color="dimgray")
+    ax.set_xlim(0, per_line + 8)
+    ax.set_ylim(-(rows[-1][0] + 1) if rows else -1, 0.05)
+    ax.axis("off")
+
+
+def rank_key(fig) -> None:
+    """The legend of the rank colours, under the figure."""
+    fig.legend(handles=[Patch(color=c, alpha=0.35, label=label) for _, label, c in RANK_CLASSES],
+               loc="outside lower center", ncol=3, frameon=False)
+
+
+def masked_copies(ax, tokens: list[str], n: int = 10) -> None:
+    """The first ``n`` masked copies of an example, one row per copy: copy i hides token i
+    (marked) and shows the others, which is what the masked LM is given (tokens: [CLS]… in
+    order, the special tokens not masked)."""
+    shown = tokens[: n + 2]
+    widths = [max(len(t), len("[MASK]")) + 1 for t in shown]
+    starts = np.concatenate([[0], np.cumsum(np.add(widths, 1))])
+    for i in range(1, min(n, len(shown) - 1) + 1):
+        for j, tok in enumerate(shown):
+            masked = j == i
+            if masked:
+                ax.add_patch(plt.Rectangle((starts[j], -i - 0.45), widths[j], 0.9, color=PALETTE[1], alpha=0.5, lw=0))
+            ax.text(starts[j] + widths[j] / 2, -i, "[MASK]" if masked else tok, ha="center", va="center", fontsize=7,
+                    family="monospace", color="black" if masked or j in (0, len(tokens) - 1) else "dimgray")
+        ax.text(-1, -i, f"copy {i}", ha="right", va="center", fontsize=7)
+    x = starts[len(shown)]
+    ax.set_xlim(-9, x + 1)
+    ax.set_ylim(-min(n, len(shown) - 1) - 0.7, -0.3)
+    ax.axis("off")
+
+
+def runs_and_pooled(ax, pooled: dict) -> None:
+    """Each run's own seen − unseen estimate (text only and positive control) with its 95% CI,
+    and the pooled estimate with the nested bootstrap's CI (pooled: study_effects_pooled.json)."""
+    rows = []
+    for key, name, colour in (("positive_control", "text+label", PALETTE[3]), ("text_only", "text", PALETTE[0])):
+        rows.append((f"{name}: pooled ({pooled[key]['runs']} runs)", pooled[key], colour, "o", 7))
+        rows += [(f"{name}: {r['run']}", r[key], colour, ".", 5) for r in pooled["runs"]]
+    y = np.arange(len(rows))[::-1]
+    for yi, (_, d, colour, marker, ms) in zip(y, rows, strict=True):
+        intervals(ax, yi, POINTS * d["ci_low"], POINTS * d["ci_high"], vertical=False, color=colour,
+                  lw=1.6 if marker == "o" else 1.0)
+        ax.plot(POINTS * d["estimate"], yi, marker, color=colour, ms=ms)
+    ax.axvline(0, color="grey", ls=":", lw=1)
+    ax.xaxis.set_major_locator(plt.MaxNLocator(5))
+    ax.set_yticks(y, [r[0] for r in rows], fontsize=8)
+    ax.set_ylim(y.min() - 0.6, y.max() + 0.6)
+    ax.set_xlabel("accuracy seen − unseen (percentage points, 95% CI)")
+    ax.set_title("each run (its own CI) and all runs pooled (nested CI)")
+
+
+def gain_bins(ax, table: pd.DataFrame, title: str, colour: str, min_n: int = MIN_N) -> None:
+    """Mean accuracy gain per bin of memorization gain with 95% CIs, n under each bin
+    (table from :func:`precog.stats.pooling.gain_bins`); bins with fewer than ``min_n``
+    examples are grey without an interval (at the edge, as a triangle, when beyond the scale
+    of the others), empty bins are left out."""
+    table = table[table["n"] > 0].reset_index(drop=True)
+    x = bin_ticks(ax, table, "memorization gain (PreCog@1 seen − unseen)")
+    est, lo, hi = (POINTS * table[c].to_numpy(dtype=float) for c in ("estimate", "ci_low", "ci_high"))
+    n = table["n"].to_numpy()
+    enough = n >= min_n
+    intervals(ax, x[enough], lo[enough], hi[enough], color=colour)
+    ax.plot(x[enough], est[enough], "o", color=colour, ms=6)
+    if enough.any():  # the scale follows the bins one can read; a grey bin beyond it sits at the edge
+        top, bottom = np.nanmax(np.r_[hi[enough], 0.0]), np.nanmin(np.r_[lo[enough], 0.0])
+        pad = 0.15 * (top - bottom or POINTS * 0.1)
+        ax.set_ylim(bottom - pad, top + pad)
+        low_edge, high_edge = bottom - 0.6 * pad, top + 0.6 * pad
+        shown = np.clip(est, low_edge, high_edge)
+        marker = np.where(est > high_edge, "^", np.where(est < low_edge, "v", "o"))
+        for xi, yi, m in zip(x[~enough], shown[~enough], marker[~enough], strict=True):
+            ax.plot(xi, yi, m, color=GREY, ms=6)
+    else:
+        ax.plot(x, est, "o", color=GREY, ms=6)
+    ax.axhline(0, color="grey", ls=":", lw=1)
+    ax.set_xlim(-0.5, len(table) - 0.5)
+    ax.yaxis.set_major_locator(plt.MaxNLocator(6))
+    ax.set_ylabel("accuracy gain, seen − unseen (points, 95% CI)")
+    ax.set_title(title)
+
+
+def crossover_diagram(study, tasks: int):
+    """The crossover design as a picture (docs/study.md): one row per study model, one column
+    per share of examples; a filled square is a share in that model's pre-training corpus.
+
+    Args:
+        study: a :class:`precog.configs.StudyConfig` (cells, doses, K).
+        tasks: how many tasks the design is dealt within (each gets the same cells).
+    Returns:
+        the figure.
+    """
+    k = study.models
+    cells = [(arm, dose, n) for arm, doses in study.injected.items() for dose, n in sorted(doses.items())]
+    width = 1 + len(cells) * k
+    fig, ax = plt.subplots(figsize=(max(7.5, 0.28 * width + 3), 0.32 * k + 2.2))
+    colour = {"text": PALETTE[0], "text+label": PALETTE[3]}
+    ax.add_patch(plt.Rectangle((0, 0), 1, k, facecolor="white", edgecolor="grey", hatch="//", lw=0.8))
+    x = 1.5
+    for arm, dose, n in cells:
+        for share in range(k):
+            for m in range(k):
+                seen = share == m
+                ax.add_patch(plt.Rectangle((x + share, k - 1 - m), 1, 1, lw=0.6, edgecolor="white",
+                                           facecolor=colour[arm] if seen else "#E8E8E8"))
+        ax.text(x + k / 2, k + 0.35, f"{arm} ×{dose}: {k} shares\nof {n // k} examples per task", ha="center",
+                va="bottom", fontsize=8)
+        x += k + 0.5
+    ax.text(0.5, k + 0.35, f"never\n{study.never}\nper task", ha="center", va="bottom", fontsize=8)
+    ax.set_xlim(-0.2, x)
+    ax.set_ylim(-0.2, k + 1.6)
+    ax.set_yticks(np.arange(k) + 0.5, [f"model {m}" for m in range(k)][::-1], fontsize=8)
+    ax.set_xticks([])
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    key = [Patch(facecolor=colour["text"], label="seen: in this model's corpus (text)"),
+           Patch(facecolor=colour["text+label"], label="seen (text + label word)"),
+           Patch(facecolor="#E8E8E8", label="unseen by this model"),
+           Patch(facecolor="white", edgecolor="grey", hatch="//", label="never: in no corpus")]
+    fig.legend(handles=key, loc="outside lower center", ncol=2, frameon=False, fontsize=8)
+    ax.set_title(f"the crossover: {k} study models continued from one base model, {tasks} tasks dealt alike")
+    return fig
