@@ -45,9 +45,11 @@ def _run_score(args) -> None:
 
     from precog.engine.inputs import check_k, check_output, read_input
     from precog.engine.score_files import score_to_file
+    from precog.precision import resolve
 
     check_output(args.out, args.input)  # before the input is read: a bad --out is refused at once
     check_k(args.k)
+    resolve(args.precision, args.device)  # fp16 without a GPU: refused before the input is read
     if args.limit is not None and args.limit < 1:
         raise PrecogError(f"--limit must be at least 1, got {args.limit}")
     if args.input:

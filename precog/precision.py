@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import warnings
 from functools import cache
 from pathlib import Path
@@ -42,11 +43,13 @@ def cpu_flags() -> frozenset[str]:
 
 
 def device_kind(device=None) -> str:
-    """"cuda" or "cpu" for a torch device (or its name); None: CUDA when available."""
+    """"cuda" or "cpu" for a torch device (or its name); None: CUDA when available (asked of torch
+    when it is loaded; otherwise of the NVIDIA driver's file, so that reading keys needs no torch)."""
     if device is None:
-        import torch
-
-        return "cuda" if torch.cuda.is_available() else "cpu"
+        torch = sys.modules.get("torch")
+        if torch is not None:
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        return "cuda" if Path("/proc/driver/nvidia/version").is_file() else "cpu"
     return "cuda" if str(getattr(device, "type", device)).startswith("cuda") else "cpu"
 
 

@@ -42,7 +42,14 @@ def read_table(path: str | Path) -> pd.DataFrame:
 
 def file_mode() -> int:
     """The mode a new file gets under this process's umask (0o644 under umask 022): what
-    :func:`write_table` gives its output (a temporary file alone would be 0o600)."""
+    :func:`write_table` gives its output (a temporary file alone would be 0o600). Read from
+    /proc where it can be (no moment with another umask); else set and restored at once."""
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    except OSError:
+        pass
     mask = os.umask(0)
     os.umask(mask)
     return 0o666 & ~mask

@@ -54,7 +54,12 @@ CASES = [
     ("a pair field that is not text", "in.jsonl", jsonl([{"sentence": "a", "b": "c"}, {"sentence": "a", "b": 7}]),
      ["--text-pair-field", "b"], "out.parquet", "row 2: 'b' is an int, not text"),
     ("a header-only csv", "in.csv", b"sentence,label\n", [], "out.parquet", "in.csv is empty (0 rows)"),
-    ("a ragged csv", "in.csv", b"sentence,label\nfine,1\na,b,c\n", [], "out.parquet", "cannot be read as csv"),
+    ("a ragged csv", "in.csv", b"sentence,label\nfine,1\na,b,c\n", [], "out.parquet",
+     "in.csv row 3: 3 cells where the header has 2"),
+    ("a ragged csv after a cell of two lines", "in.csv", b'sentence,label\n"two\nlines",1\n\na,b,c\n', [], "out.parquet",
+     "in.csv row 5: 3 cells where the header has 2"),
+    ("a bad row, --out in a new folder", "in.jsonl", jsonl([GOOD[0], {"sentence": 3}]), [], "new/out.parquet",
+     "row 2: 'sentence' is an int, not text"),
     ("a damaged parquet", "in.parquet", damaged_parquet(), [], "out.csv", "cannot be read as parquet"),
     ("an unknown input format", "in.txt", b"hello\n", [], "out.csv", "unknown table format '.txt'"),
     ("a missing input", "in.jsonl", None, [], "out.csv", "in.jsonl: no such file"),
@@ -150,3 +155,22 @@ def test_the_parts_folder_appears_only_once_scoring_starts(tiny_models, tmp_path
                "--out", tmp_path / "out.parquet")
     assert r.returncode == 2 and "cannot load" in r.stderr
     assert sorted(p.name for p in Path(tmp_path).iterdir()) == ["in.jsonl"]
+
+
+def test_json_lines_may_hold_unicode_line_separators(tiny_models, tmp_path):
+    rows = [{"sentence": "the movie\u2028was good"}, {"sentence": "a bad plot"}]
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    out = tmp_path / "out.csv"
+    r = precog("score", "--model", tiny_models["bert"], "--input", tmp_path / "in.jsonl", "--text-field", "sentence",
+               "--out", out)
+    assert r.returncode == 0, r.stderr
+    assert len(read_table(out)) == 2
+
+
+def test_a_clean_run_removes_an_earlier_list_of_skipped_rows(tiny_models, tmp_path):
+    (tmp_path / "in.jsonl").write_bytes(jsonl(GOOD))
+    (tmp_path / "out.skipped.csv").write_text("row,field,problem\n2,sentence,an int, not text\n")
+    r = precog("score", "--model", tiny_models["bert"], "--input", tmp_path / "in.jsonl", "--text-field", "sentence",
+               "--out", tmp_path / "out.csv")
+    assert r.returncode == 0, r.stderr
+    assert not (tmp_path / "out.skipped.csv").exists()

@@ -25,7 +25,8 @@ from precog.compendium.report import (
     transfer_text,
 )
 
-DETAILS_BEGIN = BEGIN.replace("results:begin", "details:begin").replace("render-readme", "render-readme (docs/study.md)")
+DETAILS_BEGIN = BEGIN.replace("results:begin", "details:begin").replace("render-readme", "render-readme (docs/study.md)") \
+    .replace("precog/compendium/report.py", "precog/compendium/documents.py")
 DETAILS_END = "<!-- details:end -->"
 
 

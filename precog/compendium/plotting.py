@@ -201,7 +201,7 @@ def forest(ax, labels: list[str], estimates, low, high, xlabel: str, title: str,
 
 def auroc_points(ax, auroc: pd.DataFrame, group: str = "dose_seen") -> None:
     """AUROC (95% CI) of each score, one row per score and dose, its value in the label
-    (table from analysis.membership_auroc); chance (0.5) dotted."""
+    (table from association.membership_auroc); chance (0.5) dotted."""
     doses = sorted(auroc[group].unique())
     labels = [f"{r.score}" + (f" ×{getattr(r, group)}" if len(doses) > 1 else "") + f"  {r.auroc:.3f}"
               for r in auroc.itertuples()]

@@ -134,8 +134,9 @@ def read_run(folder: Path) -> tuple[dict, pd.DataFrame]:
     name = folder / f"{EFFECTS}.json"
     try:
         effects = json.loads(name.read_text())
-        if not isinstance(effects, dict) or "text_only" not in effects or "run" not in effects:
-            raise ValueError("no text_only or run entry")
+        if not isinstance(effects, dict) or not isinstance(effects.get("text_only"), dict) \
+                or not isinstance(effects.get("run"), dict) or not {"replicate", "pretrain_seed", "base_model"} <= set(effects["run"]):
+            raise ValueError("no text_only entry, or a run entry without replicate, pretrain_seed and base_model")
     except (OSError, ValueError) as e:
         raise PrecogError(f"{_shown(name)} is missing or corrupt ({type(e).__name__}); remake it with `make replicate`") from None
     rows_file = folder / f"{ROWS}.csv"
@@ -164,6 +165,8 @@ def check_rows_file(rows_file: Path, recorded: dict | None, effects_file: Path) 
     fix = "restore it (`git checkout -- figures/`) or remake the run (`make replicate`; the main run: `make reproduce`)"
     if not recorded:
         raise PrecogError(f"{_shown(effects_file)} records no rows file (made before records were kept); {fix}")
+    if not isinstance(recorded, dict) or not {"rows", "sha256"} <= set(recorded):
+        raise PrecogError(f"{_shown(effects_file)} has an incomplete rows-file record (rows and sha256 needed); {fix}")
     if not rows_file.is_file():
         raise PrecogError(f"{_shown(rows_file)} is missing; {fix}")
     found = rows_record(rows_file)
@@ -260,8 +263,8 @@ def pooled_effects(rows: pd.DataFrame, runs: list[dict], left: list[dict], top_d
 def pool(figures: Path, main: Run) -> tuple[dict, pd.DataFrame]:
     """Write the main run's files to ``figures``, pool it with every committed replicate of its
     design into ``figures/study_effects_pooled.json``; returns (that dict, the pooled rows)."""
-    saved = save_run(main, figures)
-    main_rows = run_rows(main)
+    save_run(main, figures)
+    saved, main_rows = read_run(figures)  # the rows as written (6 decimals): what `precog verify` recomputes from
     replicates = read_replicates(figures)
     rows, runs, left = gather((saved, main_rows), replicates)
     pooled = pooled_effects(rows, runs, left, int(saved["top_dose"]))

@@ -310,7 +310,7 @@ def paper_line(tab2: dict) -> str:
     """One sentence of the paper's own analysis (PreCog against correctness across examples)."""
     rows = tab2["correlations"]
     pooled = record(rows, score="precog@1", statistic="spearman", task="all")
-    return (f"**The paper's analysis**, across examples that no model saw (PreCog varies there by itself): the "
+    return (f"**Our reconstruction of the paper's correlational analysis**, across examples that no model saw (PreCog varies there by itself): the "
             f"Spearman correlation of PreCog@1 with correctness is {bracket_r(pooled)}, pooled over tasks (its "
             f"interval {side(pooled, scale=1, digits=2)}; Table 2 and Figure 1 in [docs/study.md](docs/study.md)).")
 

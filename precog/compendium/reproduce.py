@@ -227,8 +227,12 @@ def reproduce(profile: str | Profile = "demo", force: bool = False, jobs: int = 
     time (each in its own kernel)."""
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
-    profile = load_profile(profile)
+    given, profile = profile, load_profile(profile)
+    if isinstance(given, Profile) and given != load_profile(given.name):
+        raise PrecogError(f"reproduce runs a profile as its file says (notebooks/params/{given.name}.yaml): the "
+                          "notebooks' kernels load it by name; edit the file instead of passing a changed Profile")
     build = paths.BUILD / profile.name
+    ran: list[str] = []
     build.mkdir(parents=True, exist_ok=True)
     stamps_file = build / "stamps.json"
     old = json.loads(stamps_file.read_text()) if stamps_file.is_file() else {}
@@ -257,6 +261,7 @@ def reproduce(profile: str | Profile = "demo", force: bool = False, jobs: int = 
         return i, name, time.perf_counter() - start
 
     def done(i: int, name: str, seconds: float) -> None:
+        ran.append(name)
         timings[name], old[name] = round(seconds, 1), new[name]
         log.info("[%d/%d] %s: done in %.0f s", i, len(ORDER), name, seconds)
         stamps_file.write_text(json.dumps(old, indent=1, sort_keys=True) + "\n")
@@ -279,7 +284,8 @@ def reproduce(profile: str | Profile = "demo", force: bool = False, jobs: int = 
     from precog.compendium.profiles import figures_dir
     from precog.compendium.verify import write_checksums
 
-    write_checksums(figures_dir(profile))  # last: `precog verify` checks every file against it
+    if ran or not (figures_dir(profile) / "checksums.json").is_file():  # nothing ran: the record stays as it was
+        write_checksums(figures_dir(profile))  # last: `precog verify` checks every file against it
     return build
 
 

@@ -45,7 +45,8 @@ def _decode(path: Path, data: bytes) -> str:
 
 def _jsonl(path: Path, text: str) -> pd.DataFrame:
     records, rows = [], []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):  # not splitlines(): JSON may hold U+2028 and kin
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         try:
@@ -59,6 +60,29 @@ def _jsonl(path: Path, text: str) -> pd.DataFrame:
         records.append(value)
         rows.append(number)
     return pd.DataFrame.from_records(records).assign(**{ROW: rows}) if records else pd.DataFrame()
+
+
+def _csv(path: Path, text: str) -> pd.DataFrame:
+    """A CSV's records as text, each with the line it starts on (quoted cells may span lines;
+    blank lines are passed over); a record with more or fewer cells than the header is refused."""
+    import csv
+
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header, records, rows, start = None, [], [], 1
+    for record in reader:
+        if record:
+            if header is None:
+                header = record
+            elif len(record) != len(header):
+                raise PrecogError(f"{path} row {start}: {len(record)} cells where the header has {len(header)}; "
+                                  "quote cells that hold commas")
+            else:
+                records.append(record)
+                rows.append(start)
+        start = reader.line_num + 1
+    if not records:
+        return pd.DataFrame()
+    return pd.DataFrame(records, columns=header).assign(**{ROW: rows})
 
 
 def read_input(path: str | Path) -> pd.DataFrame:
@@ -83,10 +107,7 @@ def read_input(path: str | Path) -> pd.DataFrame:
         elif fmt == ".jsonl":
             df = _jsonl(path, _decode(path, data))
         else:
-            text = _decode(path, data)
-            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[]) if text.strip() else \
-                pd.DataFrame()
-            df = df.assign(**{ROW: range(2, len(df) + 2)})  # line 1 is the header
+            df = _csv(path, _decode(path, data))
     except PrecogError:
         raise
     except (ValueError, OSError, pd.errors.ParserError) as err:
@@ -171,8 +192,9 @@ def check_k(k: Sequence[int], vocab_size: int | None = None) -> tuple[int, ...]:
 def check_output(out: str | Path, source: str | Path | None = None) -> Path:
     """Refuse an output that cannot be written, before any model is loaded.
 
-    The output's folder is made if it is missing (and a probe file written and removed in it),
-    so a folder that cannot be made or written is refused here, not after scoring.
+    Nothing is made: a probe file is written and removed in the nearest folder that exists
+    (the output's own, or the first of its parents), so a folder that cannot be written is
+    refused here, not after scoring; the output's folder is made when the output is written.
     """
     out = Path(out)
     if out.is_dir():
@@ -181,9 +203,11 @@ def check_output(out: str | Path, source: str | Path | None = None) -> Path:
     if source is not None and Path(source).exists() and out.resolve() == Path(source).resolve():
         raise PrecogError(f"--out {out} is the input file; write the scores to another file")
     folder = out.parent
+    existing = next(p for p in (folder, *folder.parents) if p.exists())  # nothing is made here
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{out.name}.", suffix=".probe"):
+        if not existing.is_dir():
+            raise NotADirectoryError(20, "a file stands where a folder should be")
+        with tempfile.NamedTemporaryFile(dir=existing, prefix=f".{out.name}.", suffix=".probe"):
             pass
     except OSError as err:
         raise PrecogError(f"--out {out}: cannot write in folder {folder} ({err.strerror or type(err).__name__}); "

@@ -83,7 +83,12 @@ def load_masked_lm(
     A checkpoint whose masked-LM head weights are missing (a classifier, a bare encoder)
     is refused rather than scored with a randomly initialised head.
     """
-    if isinstance(spec, tuple):
+    given = isinstance(spec, tuple)
+    if precision is None and not given:
+        precision = ScoreConfig().precision
+    if precision is not None:  # refused before anything is loaded (fp16 without a GPU, an unknown name)
+        resolve(precision, device if device is not None else (spec[0].device if given else None))
+    if given:
         model, tokenizer = spec
     else:
         name = str(spec)
@@ -101,13 +106,12 @@ def load_masked_lm(
                 "PreCog needs the pre-trained checkpoint, not a fine-tuned classifier"
             )
     check_masked_lm(model, tokenizer)
-    given = isinstance(spec, tuple)
     if device is None:
         device = model.device if given else ("cuda" if torch.cuda.is_available() else "cpu")
-    if precision is None and not given:
-        precision = ScoreConfig().precision
     dtype = model.dtype if precision is None else torch_dtype(resolve(precision, device))
-    if given and (model.dtype != dtype or model.device != torch.device(device)):
+    target = torch.device(device)
+    moved = model.device.type != target.type or (target.index is not None and model.device.index != target.index)
+    if given and (model.dtype != dtype or moved or model.training):  # the caller's model stays as it was
         model = copy.deepcopy(model)
     return model.to(device=device, dtype=dtype).eval(), tokenizer
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from precog.cache import model_identity
+from precog.configs import ScoreConfig
 from precog.engine.encoding import encode_all
 from precog.engine.inputs import ROW, check_fields, check_k, check_output, check_rows
 from precog.engine.jobs import dist_state, finish, run_chunked
@@ -29,6 +30,7 @@ from precog.engine.scoring import (
     validate_args,
 )
 from precog.errors import PrecogError
+from precog.precision import resolve
 from precog.tables import table_format, write_table
 
 log = logging.getLogger("precog")
@@ -85,7 +87,11 @@ def score_to_file(
             raise PrecogError(f"{source}: every row is bad ({len(bad)} rows), so nothing is left to score")
     df = df.drop(columns=[ROW], errors="ignore").reset_index(drop=True)
     check_output(out, source if isinstance(source, Path) else None)
+    side = skipped_path(out)
+    if isinstance(source, Path) and side.resolve() == source.resolve():
+        raise PrecogError(f"--out {out} would list skipped rows in {side}, the input file; name the output otherwise")
     dist = dist_state()
+    resolve(precision if precision is not None else ScoreConfig().precision, device or dist.device)
     check_k(ks, len(load_tokenizer(model)))  # before the model: the vocabulary is the tokenizer's
     mdl, tok = load_masked_lm(model, device or dist.device, precision)
     fingerprint = {
@@ -115,7 +121,9 @@ def score_to_file(
     result = pd.concat([df, scores], axis=1)
     write_table(result, out)
     if bad:
-        write_table(pd.DataFrame(bad, columns=["row", "field", "problem"]), skipped_path(out))
-        log.warning("skipped %d bad rows of %s; they are listed in %s", len(bad), source, skipped_path(out))
+        write_table(pd.DataFrame(bad, columns=["row", "field", "problem"]), side)
+        log.warning("skipped %d bad rows of %s; they are listed in %s", len(bad), source, side)
+    else:
+        side.unlink(missing_ok=True)  # a list left by an earlier run of this output no longer holds
     finish(out, dist)
     return result

@@ -307,7 +307,7 @@ def score_units(
     """
     validate_args(DEFAULT_K, unit, batch_tokens)
     texts, text_pairs = checked_texts(texts, text_pairs, skip_bad_rows)
-    mdl, tok, encoded = _load_and_encode(texts, model, text_pairs, unit, device, precision)
+    mdl, tok, encoded = _load_and_encode(texts, model, text_pairs, unit, device, precision, ks=(1,))  # no k is used
     return unit_table(encoded, unit_stats(mdl, tok, encoded, batch_tokens, progress))
 
 
