@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields
 from precog.errors import PrecogError
 from precog.precision import PRECISIONS, resolve
 
-PRECOG_K = (1, 50)  # the paper's PreCog@1 and PreCog@50
+PRECOG_K = (1, 50)  # PreCog@1 and PreCog@50: our reconstruction's k (the abstract names none)
 ARMS = ("never", "text", "text+label")
 HEADS = ("cls", "prompt")
 OPTIMIZERS = ("adamw_torch_fused", "adamw_torch")

@@ -250,7 +250,7 @@ def score(
             one line naming its row, before the model is loaded).
         model: hub id, folder, or a loaded ``(model, tokenizer)`` pair of a masked LM.
         text_pairs: N second segments for pair tasks, or None.
-        k: the k of each ``precog@k`` column (the paper reports 1 and 50).
+        k: the k of each ``precog@k`` column (our reconstruction uses 1 and 50; the abstract names no k).
         unit: "token" or "word".
         batch_tokens: padded tokens per forward pass; sets peak memory.
         device: torch device; default CUDA when available, else CPU.
