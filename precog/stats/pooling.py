@@ -158,7 +158,7 @@ def gain_slope(gains: pd.DataFrame, seed: int = 0) -> dict:
 
 
 def gain_bins(gains: pd.DataFrame, edges: np.ndarray, seed: int = 0, min_n: int = MIN_N) -> pd.DataFrame:
-    """Mean accuracy gain per bin of memorization gain (the paper's Figure 1, made causal),
+    """Mean accuracy gain per bin of memorization gain (Figure 1, our reconstruction of the paper's analysis, made causal),
     intervals from the nested bootstrap; a bin with fewer than ``min_n`` examples gets none.
 
     Args:
