@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PROFILE ?= demo
 export HF_HUB_OFFLINE ?= 1
 
-.PHONY: help setup test verify lint reproduce replicate screenshots figures data bench bench-precision lock clean
+.PHONY: help setup test verify lint reproduce replicate lesson screenshots figures data bench bench-precision lock clean
 
 help:  ## this list
 	@grep -E '^[a-z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -25,6 +25,7 @@ test: setup data  ## unit tests, precog verify, every notebook on the smoke prof
 	$(BIN)/precog -q replicate --profile smoke  # two replicates for fig6 to pool (one on its own base model)
 	$(BIN)/precog -q reproduce --profile smoke --force
 	$(BIN)/precog verify --profile smoke  # the same checks of what the smoke run just wrote
+	$(BIN)/precog -q lesson  # the lesson into build/lesson (the demo's models if cached, else its own tiny ones)
 	$(BIN)/python -m pytest tests/executed
 	rm -rf build/nbval && $(BIN)/precog -q prepare-notebooks --profile smoke --out build/nbval
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest --nbval-lax -p no:cacheprovider -n 2 --dist loadfile build/nbval  # a notebook stays on one worker; its steps come from the cache
@@ -37,6 +38,9 @@ data: setup  ## fetch the pinned raw data into data/raw (idempotent)
 
 reproduce: setup data  ## run every notebook on the $(PROFILE) profile (default demo; docs/performance.md has its minutes)
 	$(BIN)/precog reproduce --profile $(PROFILE)
+
+lesson: setup data  ## the lesson (notebooks/precog_explained.ipynb) executed into build/lesson/: about 2 minutes from an empty cache
+	$(BIN)/precog lesson
 
 replicate: setup data  ## remake the committed replicates (figures/replicate<N>/; docs/performance.md says how long), then reproduce to pool them
 	$(BIN)/precog replicate --profile $(PROFILE)

@@ -11,10 +11,10 @@ import logging
 import sys
 import typing
 
+from precog.compendium import commands
+from precog.compendium.commands import CONCURRENT_HELP, CONTROLLED
 from precog.compendium.profiles import PROFILES, default
 from precog.errors import PrecogError
-
-CONTROLLED = tuple(p for p in PROFILES if p != "paper")  # the profiles that pre-train their own models
 
 
 def _add_score(sub) -> None:
@@ -180,10 +180,6 @@ def _run_pretrain(args) -> None:
         print(f"{name}\t{folder}")
 
 
-CONCURRENT_HELP = ("fine-tuning runs at once on one device: a number, or 'auto' (default: $PRECOG_CONCURRENT_RUNS, "
-                   "else as many as the free GPU memory holds, one on CPU)")
-
-
 def _add_finetune(sub) -> None:
     from precog.configs import FinetuneConfig
 
@@ -223,137 +219,6 @@ def _run_finetune(args) -> None:
         print(f"{args.task} seed {seed}: accuracy {rec['correct'].mean():.4f} on {len(rec)} examples -> {run}")
 
 
-def _add_reproduce(sub) -> None:
-    p = sub.add_parser("reproduce", help="run every notebook of a profile with papermill (make reproduce)")
-    p.add_argument("--profile", default="demo", choices=PROFILES)
-    p.add_argument("--force", action="store_true", help="re-execute notebooks that are up to date")
-    p.add_argument("--concurrent-runs", default=None, help=CONCURRENT_HELP)
-    p.add_argument("--jobs", type=int, default=2,
-                   help="artifact notebooks executed at once after the pipeline notebooks (default 2)")
-    p.set_defaults(func=_run_reproduce)
-    q = sub.add_parser("prepare-notebooks", help="write notebooks with a profile's parameters injected (for nbval)")
-    q.add_argument("--profile", default="smoke", choices=PROFILES)
-    q.add_argument("--out", required=True)
-    q.set_defaults(func=_run_prepare)
-
-
-def _run_reproduce(args) -> None:
-    import os
-
-    from precog.compendium.reproduce import reproduce
-
-    if args.concurrent_runs is not None:  # read by the notebooks' kernels (precog.concurrent.resolve_runs)
-        os.environ["PRECOG_CONCURRENT_RUNS"] = str(args.concurrent_runs)
-    build = reproduce(args.profile, force=args.force, jobs=args.jobs)
-    print(f"done: open {build / 'index.html'}")
-
-
-def _add_replicate(sub) -> None:
-    p = sub.add_parser("replicate", help="rerun the controlled study with another assignment of its examples "
-                       "(and, by the profile's plan, another base model); writes <figures>/replicate<N>/; make replicate")
-    p.add_argument("--profile", default="demo", choices=CONTROLLED)
-    p.add_argument("--number", type=int, default=None,
-                   help="one replicate (1, 2, ...; 0 is the main run); default: every replicate of the profile's plan")
-    p.add_argument("--pretrain-seed", type=int, default=None,
-                   help="with --number: the base model's pre-training seed (default: the plan's, else the main run's)")
-    p.set_defaults(func=_run_replicate)
-
-
-def _run_replicate(args) -> None:
-    from precog.compendium.profiles import load_profile
-    from precog.compendium.replication import replicate
-    from precog.errors import PrecogError
-    from precog.progress import quiet_hugging_face
-
-    quiet_hugging_face()  # weight-loading and dataset bars, here and in every worker; the study's own progress stays
-    profile = load_profile(args.profile)
-    plan = dict(profile.replicates)
-    if args.number is None:
-        if args.pretrain_seed is not None:
-            raise PrecogError("--pretrain-seed goes with --number")
-        todo = list(plan.items())
-    else:
-        if args.number < 1:
-            raise PrecogError(f"--number must be 1 or more (0 is the main run, made by `make reproduce`), got {args.number}")
-        todo = [(args.number, args.pretrain_seed if args.pretrain_seed is not None else plan.get(args.number))]
-    for number, seed in todo:
-        out = replicate(profile, number, seed)
-        print(f"done: {out / 'study_effects.json'}")
-
-
-def _add_render(sub) -> None:
-    p = sub.add_parser("render-readme", help="rewrite the rendered sections of README.md and docs/study.md from "
-                       "figures/*.json (make reproduce does it)")
-    p.set_defaults(func=_run_render)
-
-
-def _run_render(args) -> None:
-    from precog import paths
-    from precog.compendium.documents import update_documents
-
-    changed = update_documents(paths.ROOT, paths.FIGURES)
-    print("rendered sections " + (f"rewritten: {', '.join(changed)}" if changed else "already up to date"))
-
-
-def _add_verify(sub) -> None:
-    p = sub.add_parser("verify", help="check the committed results without training: every file against its recorded "
-                       "checksum, every run's rows file, the pooled answer and README recomputed (make verify)")
-    p.add_argument("--profile", default="demo", choices=PROFILES)
-    p.set_defaults(func=_run_verify)
-
-
-def _run_verify(args) -> int:
-    from precog.compendium.profiles import figures_dir, load_profile
-    from precog.compendium.verify import verify
-
-    figures = figures_dir(load_profile(args.profile))
-    problems = verify(figures)
-    for line in problems:
-        print(f"precog: verify: {line}", file=sys.stderr)
-    if problems:
-        return 1
-    print(f"verified: {figures} (every file, every run, the pooled answer{', README' if args.profile == 'demo' else ''})")
-    if args.profile == "demo":
-        from precog import paths
-        from precog.compendium.verify import screenshot_note
-
-        note = screenshot_note(paths.BUILD / "demo" / "index.html", paths.ROOT / "docs")
-        if note:
-            print(f"note: {note}")
-    return 0
-
-
-def _add_screenshots(sub) -> None:
-    p = sub.add_parser("screenshots", help="screenshots of build/<profile>/index.html at 1280 and 390 px wide "
-                       "(headless Chromium) into docs/; make screenshots")
-    p.add_argument("--profile", default="demo", choices=PROFILES)
-    p.set_defaults(func=_run_screenshots)
-
-
-def _run_screenshots(args) -> None:
-    from precog import paths
-    from precog.compendium.browser import WIDTHS, screenshot
-
-    page = paths.BUILD / args.profile / "index.html"
-    if not page.is_file():
-        raise PrecogError(f"{page.relative_to(paths.ROOT)} does not exist; run `precog reproduce --profile {args.profile}` first")
-    for width in WIDTHS:
-        print(screenshot(page, paths.ROOT / "docs" / f"landing-{width}.png", width, 1600 if width > 600 else 1800))
-    if args.profile == "demo":
-        from precog.compendium.verify import record_screenshots
-
-        print(record_screenshots(page, paths.ROOT / "docs"))
-
-
-def _run_prepare(args) -> None:
-    from pathlib import Path
-
-    from precog.compendium.reproduce import prepare
-
-    for path in prepare(args.profile, Path(args.out)):
-        print(path)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="precog", description=__doc__.splitlines()[0])
     parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
@@ -363,11 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_tasks(sub)
     _add_pretrain(sub)
     _add_finetune(sub)
-    _add_reproduce(sub)
-    _add_replicate(sub)
-    _add_render(sub)
-    _add_screenshots(sub)
-    _add_verify(sub)
+    commands.add_all(sub)  # reproduce, replicate, render-readme, verify, screenshots, lesson, prepare-notebooks
     return parser
 
 

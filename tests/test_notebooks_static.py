@@ -24,8 +24,12 @@ def test_parameter_cell_names_the_demo_profile_and_setup_loads_it(path):
     assert cells[0]["cell_type"] == "markdown"
     tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1 and tagged[0] is cells[1]
-    assert "".join(tagged[0]["source"]).split("#")[0].strip() == 'profile = "demo"'
-    assert "notebook.setup(profile)" in "".join(cells[2]["source"])
+    first, *rest = "".join(tagged[0]["source"]).splitlines()
+    assert first.split("#")[0].strip() == 'profile = "demo"'
+    # the lesson alone takes a second parameter, where its outputs go (`precog lesson` gives build/lesson/figures)
+    assert [line.split("#")[0].strip() for line in rest] == (['figures = None'] if path.stem == "precog_explained" else [])
+    assert ("notebook.setup(profile, figures)" if path.stem == "precog_explained" else "notebook.setup(profile)") \
+        in "".join(cells[2]["source"])
     source = "".join("".join(c["source"]) for c in cells)
     assert "!pip" not in source and "%run" not in source and "/work/" not in source
 
@@ -72,7 +76,7 @@ def test_clean_strips_run_noise_and_keeps_results():
     assert before == source_digest(NOTEBOOKS[0])
 
 
-@pytest.mark.parametrize("profile", ["smoke", "demo", "paper"])
+@pytest.mark.parametrize("profile", ["smoke", "demo", "paper", "lesson"])
 def test_profiles_load_into_the_typed_profile(profile):
     from precog.compendium.profiles import load_profile
 
@@ -82,7 +86,7 @@ def test_profiles_load_into_the_typed_profile(profile):
         "name", "model", "tasks", "k", "seeds", "pretrain", "study", "finetune", "score", "concurrent_runs", "replicates"}
 
 
-@pytest.mark.parametrize("profile", ["smoke", "demo", "paper"])
+@pytest.mark.parametrize("profile", ["smoke", "demo", "paper", "lesson"])
 def test_profile_files_hold_only_what_differs_from_the_defaults(profile):
     """One source of defaults: the dataclasses; a YAML value equal to its default is a second copy."""
     from dataclasses import fields

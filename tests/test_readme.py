@@ -97,11 +97,11 @@ def test_the_checker_catches_a_swap_and_a_wrong_number(tmp_path, monkeypatch):
             check(markers(bad)[0])
 
 
-@pytest.mark.parametrize("document", ["README.md", "docs/study.md"])
-def test_the_rendered_sections_are_what_the_figures_render_to(document):
+@pytest.mark.parametrize("block", ["README.md", "README.md terms", "docs/study.md"])
+def test_the_rendered_sections_are_what_the_figures_render_to(block):
     from precog.compendium.documents import BLOCKS
 
-    begin, end, make = BLOCKS[document]
+    document, begin, end, make = BLOCKS[block]
     text = (paths.ROOT / document).read_text()
     start, stop = text.index(begin), text.index(end) + len(end)
     assert text[start:stop] == make(paths.FIGURES), (

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from precog.compendium import glossary
 from precog.compendium.phrases import counts, pts
 from precog.compendium.report import (
     BEGIN,
@@ -96,7 +97,10 @@ def render_details(figures: Path) -> str:
     return "\n".join(out)
 
 
-BLOCKS = {"README.md": (BEGIN, END, render), "docs/study.md": (DETAILS_BEGIN, DETAILS_END, render_details)}
+# label -> (document, begin marker, end marker, renderer of figures/): every rendered section
+BLOCKS = {"README.md": ("README.md", BEGIN, END, render),
+          "README.md terms": ("README.md", glossary.BEGIN, glossary.END, glossary.readme_block),
+          "docs/study.md": ("docs/study.md", DETAILS_BEGIN, DETAILS_END, render_details)}
 
 
 def update_block(document: Path, figures: Path, begin: str, end: str, make) -> bool:
@@ -114,5 +118,5 @@ def update_block(document: Path, figures: Path, begin: str, end: str, make) -> b
 
 
 def update_documents(root: Path, figures: Path) -> list[str]:
-    """Rewrite the rendered sections of README.md and docs/study.md; the names of those that changed."""
-    return [name for name, (begin, end, make) in BLOCKS.items() if update_block(root / name, figures, begin, end, make)]
+    """Rewrite every rendered section of README.md and docs/study.md (:data:`BLOCKS`); the documents that changed."""
+    return sorted({doc for doc, begin, end, make in BLOCKS.values() if update_block(root / doc, figures, begin, end, make)})

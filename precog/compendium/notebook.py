@@ -7,9 +7,10 @@ from pathlib import Path
 from precog.compendium.profiles import Profile, figures_dir, load_profile
 
 
-def setup(name: str) -> tuple[Profile, Path]:
+def setup(name: str, figures: str | None = None) -> tuple[Profile, Path]:
     """Load profile ``name``, apply the figure style, print one line saying what runs and
-    where its parameters are; return (profile, the folder its artifacts go to).
+    where its parameters are; return (profile, the folder its artifacts go to: ``figures``
+    if given, as ``precog lesson`` gives it, else the profile's).
 
     Quiets Hugging Face's progress bars and notices (:func:`precog.progress.quiet_hugging_face`,
     through environment variables, so that a notebook which only reads cached results does not
@@ -22,7 +23,11 @@ def setup(name: str) -> tuple[Profile, Path]:
     profile = load_profile(name)
     plotting.use_style()
     print(summary(profile))
-    return profile, figures_dir(profile)
+    if figures is None:
+        return profile, figures_dir(profile)
+    folder = Path(figures)
+    folder.mkdir(parents=True, exist_ok=True)
+    return profile, folder
 
 
 def summary(profile: Profile) -> str:

@@ -24,6 +24,8 @@ from precog.errors import PrecogError
 from precog.tables import write_table
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+ARM_COLOURS = {"text": PALETTE[0], "text+label": PALETTE[3]}  # the arms: blue, vermillion, in every figure
+STATUS_COLOURS = {"seen": PALETTE[4], "unseen": PALETTE[7]}  # seen / unseen: reddish purple, black (never an arm's colour)
 MIN_N = 10  # a bin with fewer examples is drawn grey, without an interval: too few to read
 GREY = "#BBBBBB"
 STYLE = {
@@ -46,6 +48,15 @@ STYLE = {
 # PreCog's three rank classes, shared by the token strip and the notebook's HTML views
 RANK_CLASSES = ((1, "rank 1 (recovered at k = 1)", PALETTE[2]), (50, "rank 2–50 (recovered at k = 50)", PALETTE[1]),
                 (None, "rank > 50 (not recovered)", PALETTE[3]))
+
+
+SCORE_NAMES = {"pll": "pseudo-log-likelihood (PLL)", "mean_logprob": "mean log-probability",
+               "min20_logprob": "Min-20% log-probability", "minkpp20": "Min-20%++"}  # the scores' names in figures
+
+
+def score_name(score: str) -> str:
+    """A score column as a reader sees it: 'precog@1' -> 'PreCog@1', 'minkpp20' -> 'Min-20%++'."""
+    return SCORE_NAMES.get(score, score.replace("precog@", "PreCog@"))
 
 
 def use_style() -> None:
@@ -203,9 +214,10 @@ def auroc_points(ax, auroc: pd.DataFrame, group: str = "dose_seen") -> None:
     """AUROC (95% CI) of each score, one row per score and dose, its value in the label
     (table from association.membership_auroc); chance (0.5) dotted."""
     doses = sorted(auroc[group].unique())
-    labels = [f"{r.score}" + (f" ×{getattr(r, group)}" if len(doses) > 1 else "") + f"  {r.auroc:.3f}"
+    labels = [score_name(r.score) + (f" ×{getattr(r, group)}" if len(doses) > 1 else "") + f"  {r.auroc:.3f}"
               for r in auroc.itertuples()]
-    forest(ax, labels, auroc["auroc"], auroc["ci_low"], auroc["ci_high"], "AUROC, seen vs unseen (95% CI)",
+    forest(ax, labels, auroc["auroc"], auroc["ci_low"], auroc["ci_high"],
+           "AUROC (area under the ROC curve), seen vs unseen\n(95% CI; where no bar shows, it is narrower than the dot)",
            "membership detection" + (f" (dose {doses[0]})" if len(doses) == 1 else ""), ref=0.5)
     ax.set_xlim(0.4, 1.02)
 
@@ -245,13 +257,13 @@ def calibration_bars(ax, table: pd.DataFrame, xlabel: str, min_n: int = MIN_N) -
     x = bin_ticks(ax, table, xlabel)
     enough = table["n"].to_numpy() >= min_n
     acc, conf = table["accuracy"].fillna(0).to_numpy(), table["confidence"].fillna(0).to_numpy()
-    ax.bar(x[enough] - 0.2, acc[enough], 0.4, color=PALETTE[0], label="accuracy")
-    ax.bar(x[enough] + 0.2, conf[enough], 0.4, color=PALETTE[1], label="mean confidence")
+    ax.bar(x[enough] - 0.2, acc[enough], 0.4, color=PALETTE[0], label="accuracy (share of predictions right)")
+    ax.bar(x[enough] + 0.2, conf[enough], 0.4, color=PALETTE[1], label="mean confidence (probability of the predicted class)")
     ax.bar(x[~enough] - 0.2, acc[~enough], 0.4, color=GREY)
     ax.bar(x[~enough] + 0.2, conf[~enough], 0.4, color=GREY, alpha=0.6)
     e = table["ece"].to_numpy(dtype=float)
     intervals(ax, x[enough], table["ece_ci_low"].to_numpy()[enough], table["ece_ci_high"].to_numpy()[enough])
-    ax.plot(x[enough], e[enough], "o", color="black", label="ECE (95% CI)")
-    ax.set(ylabel="share of predictions", ylim=(0, 1.05))
+    ax.plot(x[enough], e[enough], "o", color="black", label="ECE, expected calibration error (95% CI)")
+    ax.set(ylabel="accuracy, confidence, ECE (0–1)", ylim=(0, 1.05))
 
 

@@ -18,6 +18,7 @@ from precog.configs import PRECOG_K, FinetuneConfig, PretrainConfig, ScoreConfig
 from precog.errors import PrecogError
 
 PROFILES = ("smoke", "demo", "paper")  # one YAML file each in notebooks/params/
+LESSON = "lesson"  # notebooks/params/lesson.yaml too: the lesson's own tiny models (`precog lesson` only)
 DEMO_TASKS = ("rt-polarity", "subjectivity")
 
 
@@ -85,7 +86,7 @@ def load_profile(name: str | Profile) -> Profile:
         return name
     path = paths.PARAMS / f"{name}.yaml"
     if not path.is_file():
-        raise PrecogError(f"unknown profile '{name}'; choose one of {', '.join(PROFILES)}")
+        raise PrecogError(f"unknown profile '{name}'; choose one of {', '.join((*PROFILES, LESSON))}")
     return profile_from_dict(yaml.safe_load(path.read_text()))
 
 

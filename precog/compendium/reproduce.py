@@ -181,9 +181,9 @@ def prepare(profile: str, out: Path) -> list[Path]:
     return written
 
 
-def run_notebook(name: str, profile: str, build: Path) -> Path:
-    """Execute one notebook into ``build/<name>.ipynb``; a failure is one PrecogError line
-    naming the notebook, the error and the executed copy holding the traceback."""
+def run_notebook(name: str, profile: str, build: Path, extra: dict | None = None) -> Path:
+    """Execute one notebook into ``build/<name>.ipynb`` (``extra``: parameters besides the profile);
+    a failure is one PrecogError line naming the notebook, the error and the copy with the traceback."""
     import nbformat
     import papermill as pm
     from jupyter_client.manager import KernelManager
@@ -192,7 +192,7 @@ def run_notebook(name: str, profile: str, build: Path) -> Path:
     source = nbformat.read(paths.NOTEBOOKS / f"{name}.ipynb", as_version=4)
     strip_outputs(source)
     target = build / f"{name}.ipynb"
-    parameters = {} if profile == "demo" else {"profile": profile}
+    parameters = ({} if profile == "demo" else {"profile": profile}) | (extra or {})
     try:
         with tempfile.TemporaryDirectory() as sockets:  # IPC transport: no TCP port, no "unencrypted" warning
             km = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
@@ -257,7 +257,7 @@ def reproduce(profile: str | Profile = "demo", force: bool = False, jobs: int = 
         executed = run_notebook(name, profile.name, build)
         published = paths.NOTEBOOKS / f"{name}.ipynb" if profile.name == "demo" else build / f"{name}.ipynb"
         publish(executed, published)
-        _to_html(published, build / f"{name}.html")
+        to_html(published, build / f"{name}.html")
         return i, name, time.perf_counter() - start
 
     def done(i: int, name: str, seconds: float) -> None:
@@ -289,7 +289,8 @@ def reproduce(profile: str | Profile = "demo", force: bool = False, jobs: int = 
     return build
 
 
-def _to_html(notebook: Path, target: Path) -> None:
+def to_html(notebook: Path, target: Path) -> None:
+    """An executed notebook as one HTML page (nbconvert)."""
     from nbconvert import HTMLExporter
 
     body, _ = HTMLExporter().from_filename(str(notebook))

@@ -12,7 +12,17 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
-from precog.compendium.plotting import GREY, MIN_N, PALETTE, RANK_CLASSES, bin_ticks, intervals, rank_colour
+from precog.compendium.plotting import (
+    ARM_COLOURS,
+    GREY,
+    MIN_N,
+    PALETTE,
+    RANK_CLASSES,
+    STATUS_COLOURS,
+    bin_ticks,
+    intervals,
+    rank_colour,
+)
 
 POINTS = 100  # accuracy differences are drawn in percentage points: a share of 0.012 is +1.2 points
 
@@ -20,17 +30,19 @@ POINTS = 100  # accuracy differences are drawn in percentage points: a share of 
 def seen_unseen(ax, table: pd.DataFrame, score: str) -> None:
     """Mean score (95% CI) of each injected arm and dose under the model that saw the examples
     (seen) and under the models that did not (unseen), side by side (table from
-    mean_by_group over arm, dose, status)."""
+    mean_by_group over arm, dose, status, one row per example: its unseen measurements averaged)."""
     groups = list(table[["arm", "dose"]].drop_duplicates().sort_values(["arm", "dose"]).itertuples(index=False))
-    for status, colour, shift in (("seen", PALETTE[3], -0.12), ("unseen", PALETTE[0], 0.12)):
+    for status, shift in (("seen", -0.12), ("unseen", 0.12)):
+        colour = STATUS_COLOURS[status]
         part = table[table["status"] == status].set_index(["arm", "dose"]).reindex(groups)
         m = part["mean"].to_numpy(dtype=float)
         x = np.arange(len(groups)) + shift
         intervals(ax, x, part["ci_low"], part["ci_high"], color=colour)
-        ax.plot(x, m, "o", color=colour, label=f"{status} (n = {int(part['n'].sum())} measurements)")
+        ax.plot(x, m, "o", color=colour, label=f"{status} (n = {int(part['n'].sum())} examples)")
     ax.set_xticks(range(len(groups)), [f"{arm}\n×{dose}" for arm, dose in groups])
     ax.set_xlim(-0.6, len(groups) - 0.4)
-    ax.set(xlabel="arm and dose (copies in the corpus of the model that saw it)", ylabel=f"mean {score} (95% CI)",
+    ax.set(xlabel="arm and dose (copies in the corpus of the model that saw it)",
+           ylabel=f"mean {score} (95% CI over examples;\nwhere no bar shows, it is narrower than the dot)",
            ylim=(0, 1), title="memorization: seen vs unseen")
     ax.legend(loc="center right")
 
@@ -42,7 +54,7 @@ def cell_effects(ax, cells: pd.DataFrame) -> None:
     labels = [f"{r.arm} ×{r.dose} · {r.task} (n={r.n})" for r in cells.itertuples()]
     y = np.arange(len(cells))[::-1]
     est, low, high = (POINTS * cells[c].to_numpy(dtype=float) for c in ("estimate", "ci_low", "ci_high"))
-    colours = [PALETTE[3] if arm == "text+label" else PALETTE[0] for arm in cells["arm"]]
+    colours = [ARM_COLOURS[arm] for arm in cells["arm"]]
     for yi, e, lo, hi, c, task in zip(y, est, low, high, colours, cells["task"], strict=True):
         intervals(ax, yi, lo, hi, vertical=False, color=c)
         ax.plot(e, yi, "o" if task == "all" else ".", color=c, ms=7 if task == "all" else 5)
@@ -59,8 +71,8 @@ def per_model(ax, headline: dict) -> None:
     dict of figures/study_effects.json)."""
     from matplotlib.lines import Line2D
 
-    rows = [("text+label\n(positive control)", headline["positive_control"], PALETTE[3]),
-            ("text\n(text only)", headline["text_only"], PALETTE[0])]
+    rows = [("text+label\n(positive control)", headline["positive_control"], ARM_COLOURS["text+label"]),
+            ("text\n(text only)", headline["text_only"], ARM_COLOURS["text"])]
     for y, (_, d, colour) in enumerate(rows):
         xs = [POINTS * m["estimate"] for m in d["per_model"]]
         jitter = np.linspace(-0.12, 0.12, len(xs))
@@ -129,7 +141,8 @@ def runs_and_pooled(ax, pooled: dict) -> None:
     """Each run's own seen − unseen estimate (text only and positive control) with its 95% CI,
     and the pooled estimate with the nested bootstrap's CI (pooled: study_effects_pooled.json)."""
     rows = []
-    for key, name, colour in (("positive_control", "text+label", PALETTE[3]), ("text_only", "text", PALETTE[0])):
+    for key, name in (("positive_control", "text+label"), ("text_only", "text")):
+        colour = ARM_COLOURS[name]
         rows.append((f"{name}: pooled ({pooled[key]['runs']} runs)", pooled[key], colour, "o", 7))
         rows += [(f"{name}: {r['run']}", r[key], colour, ".", 5) for r in pooled["runs"]]
     y = np.arange(len(rows))[::-1]
@@ -189,7 +202,7 @@ def crossover_diagram(study, tasks: int):
     cells = [(arm, dose, n) for arm, doses in study.injected.items() for dose, n in sorted(doses.items())]
     width = 1 + len(cells) * k
     fig, ax = plt.subplots(figsize=(max(7.5, 0.28 * width + 3), 0.32 * k + 2.2))
-    colour = {"text": PALETTE[0], "text+label": PALETTE[3]}
+    colour = ARM_COLOURS
     ax.add_patch(plt.Rectangle((0, 0), 1, k, facecolor="white", edgecolor="grey", hatch="//", lw=0.8))
     x = 1.5
     for arm, dose, n in cells:
@@ -214,4 +227,35 @@ def crossover_diagram(study, tasks: int):
            Patch(facecolor="white", edgecolor="grey", hatch="//", label="never: in no corpus")]
     fig.legend(handles=key, loc="outside lower center", ncol=2, frameon=False, fontsize=8)
     ax.set_title(f"the crossover: {k} study models continued from one base model, {tasks} tasks dealt alike")
+    return fig
+
+
+def explained_figure(tokens: list[str], strips: dict[str, tuple[list[str], list[int]]], k: tuple[int, ...]):
+    """The lesson's figure: the first masked copies of ``tokens`` on top, then one token strip per
+    entry of ``strips`` (title -> (tokens, ranks)), each titled with its PreCog@k, and the rank key."""
+    lines = [1 + sum(len(t) + 2 for t in toks) // 110 for toks, _ in strips.values()]
+    fig, axes = plt.subplots(1 + len(strips), 1, figsize=(11, 2.6 + 0.45 * sum(lines) + 0.5 * len(strips)),
+                             height_ratios=[2.2] + [0.45 * n + 0.35 for n in lines])
+    masked_copies(axes[0], tokens)
+    axes[0].set_title("the masked copies of the sentence (orange: the hidden token)", loc="left")
+    for ax, (name, (toks, ranks)) in zip(axes[1:], strips.items(), strict=True):
+        token_strip(ax, toks, ranks)
+        ax.set_title(f"{name}: " + ", ".join(f"PreCog@{x} = {sum(r <= x for r in ranks) / len(ranks):.2f}" for x in k),
+                     loc="left")
+    rank_key(fig)
+    return fig
+
+
+def crossover_points(paired: pd.DataFrame, k: int = 1):
+    """Every injected example as a point: x its mean PreCog@k under the models that did not see it,
+    y under the model that did, coloured by arm (:data:`ARM_COLOURS`), with the diagonal (no gain)."""
+    fig, ax = plt.subplots(figsize=(5.2, 4.4))
+    for arm, part in paired.groupby("arm", sort=True):
+        doses = ", ".join(f"×{d}" for d in sorted(part["dose"].unique()))
+        ax.plot(part["unseen"], part["seen"], "o", ms=3, alpha=0.5, color=ARM_COLOURS.get(arm, GREY),
+                label=f"{arm} ({doses}; n = {len(part)} examples)")
+    ax.plot([0, 1], [0, 1], ":", color="grey", lw=1, label="no memorization gain (seen = unseen)")
+    ax.set(xlim=(0, 1), ylim=(0, 1), aspect="equal", xlabel=f"PreCog@{k} unseen (mean over the models that did not see it)",
+           ylabel=f"PreCog@{k} seen (the model that saw it)", title="the crossover: each example against itself")
+    ax.legend(loc="lower right", fontsize=7)
     return fig

@@ -129,8 +129,8 @@ def check_documents(root: Path, figures: Path) -> list[str]:
     from precog.compendium.documents import BLOCKS
 
     problems = []
-    for name, (begin, end, make) in BLOCKS.items():
-        text = (root / name).read_text()
+    for name, (document, begin, end, make) in BLOCKS.items():
+        text = (root / document).read_text()
         start, stop = text.find(begin), text.find(end)
         if start < 0 or stop < start:
             problems.append(f"{name} has no rendered-section markers; restore them from git")
