@@ -10,6 +10,8 @@ END = "<!-- terms:end -->"
 
 # (term, definition), in the order a reader meets them; a definition uses only terms defined above it
 TERMS: tuple[tuple[str, str], ...] = (
+    ("Masked LM", "a language model (LM) trained to guess hidden tokens, as BERT is; its tokens are WordPieces, "
+                  "words or pieces of words from a fixed vocabulary"),
     ("PreCog@k", "hide each token of an example in turn and ask the pre-trained masked LM to guess it; a token is "
                  "*recovered at k* when its true id ranks within the model's top k guesses, and PreCog@k is the share "
                  "of the example's tokens recovered at k (our reconstruction: the paper's abstract gives no formula; "
@@ -18,8 +20,9 @@ TERMS: tuple[tuple[str, str], ...] = (
                                  "it, each on its own share of the injected examples"),
     ("Arm", "what was injected for an example: *never* (into no model), *text* (its text alone) or *text+label* "
             "(its text followed by its label word)"),
-    ("Positive control", "the text+label arm: a model can exploit it, so a benefit must appear there if the study "
-                         "can see one at all"),
+    ("Positive control", "the text+label arm: a model can exploit its label word, so if no benefit showed even "
+                         "there, the study could not see one at all; seeing one there shows the instrument works, "
+                         "not that it would detect a smaller text-only benefit"),
     ("Dose", "copies of an example in the text of the model that saw it"),
     ("Seen / unseen", "an example under the model that saw it / under the other K − 1"),
     ("Crossover", "every injected example is seen by exactly one study model and unseen by the others, so each "
@@ -32,6 +35,10 @@ TERMS: tuple[tuple[str, str], ...] = (
     ("Run, replicate", "a base model, its study models and their fine-tuning; a replicate is a run with a new draw "
                        "of which model gets which example"),
     ("Points", "accuracy differences in percentage points"),
+    ("95% CI", "a 95% confidence interval, here by the bootstrap: the estimate recomputed on many resamples of the "
+               "examples (and of the models, where they vary); the middle 95% of those values"),
+    ("Minimum detectable effect", "the smallest true difference the design would detect 80% of the time at that "
+                                  "interval's width"),
 )
 
 

@@ -92,15 +92,17 @@ def run(models: str = "auto", out: Path | None = None, progress: bool = True) ->
             "seconds": {"models": round(made - start, 1), "notebook": round(end - made, 1), "total": round(end - start, 1)}}
 
 
-def runtime() -> str:
-    """One sentence of how long ``precog lesson`` took, from benchmarks/results/lesson.json."""
+def runtime(profile: Profile | str | None = None) -> str:
+    """One sentence of how long ``precog lesson`` took, from benchmarks/results/lesson.json, and
+    which models this copy of the notebook ran on (``profile``)."""
     if not TIMING.is_file():
         return "How long `precog lesson` takes has not been measured on this checkout (benchmarks/lesson_time.py)."
     t = json.loads(TIMING.read_text())
-    return (f"`precog lesson` took {t['empty_cache']['total']:.0f} s from an empty cache ({t['empty_cache']['models']:.0f} s "
+    ran = "" if profile is None else f"This copy ran on the {load_profile(profile).name} profile's models. "
+    return ran + (f"`precog lesson` took {t['empty_cache']['total']:.0f} s from an empty cache ({t['empty_cache']['models']:.0f} s "
             f"to train and fine-tune the lesson's models, {t['empty_cache']['notebook']:.0f} s to run this notebook) and "
-            f"{t['cached']['total']:.0f} s once cached, on {t['machine']} (benchmarks/results/lesson.json); on the demo's "
-            "models, after `make reproduce`, it takes about as long as this notebook does.")
+            f"{t['cached']['total']:.0f} s once cached, on {t['machine']} (benchmarks/results/lesson.json). On the demo's "
+            "models, after `make reproduce`, it takes about as long as the notebook alone.")
 
 
 # ---------------------------------------------------------------- the examples and the models
@@ -243,8 +245,13 @@ def study_found(figures: Path | None = None) -> str:
 
     figures = Path(figures) if figures is not None else paths.FIGURES
     load = lambda name: json.loads((figures / name).read_text())  # noqa: E731
+    from precog.compendium.phrases import interval
+
     pooled = load("study_effects_pooled.json")
-    return "\n\n".join(p for p in (pooled_answer(pooled), verdict_on_paper(pooled), weak_classifier(load("tab0_baselines.json"))) if p)
+    control = (f"For scale, the positive control (text+label) is {interval(pooled['positive_control'])}: a label word "
+               "in the pre-training text is exploited, and the study sees it.")
+    return "\n\n".join(p for p in (pooled_answer(pooled), control, verdict_on_paper(pooled),
+                                   weak_classifier(load("tab0_baselines.json"))) if p)
 
 
 # ---------------------------------------------------------------- bins, variants, curves
@@ -258,8 +265,19 @@ def bins_by_status(study: pd.DataFrame, score: str) -> pd.DataFrame:
     seen = text[text["seen"]][["task", "id", "correct", score]]
     unseen = text[~text["seen"]].groupby(["task", "id"], as_index=False)[["correct", score]].mean()
     blocks = [accuracy_by_bin(frame, score)[1].assign(examples=name)
-              for name, frame in (("(b) text arm, seen", seen), ("(b) text arm, unseen", unseen))]
+              for name, frame in (("b: text arm, seen", seen), ("b: text arm, unseen", unseen))]
     return pd.concat(blocks, ignore_index=True)
+
+
+def chance_gains(scored: pd.DataFrame, model: str, k: int = 1) -> pd.Series:
+    """The "gain" of ``model`` over the others on the never-injected examples, which no study model
+    saw: PreCog@k under ``model`` minus the mean under the others, one value per (task, id). Its
+    spread is how much the models differ on a text by chance (Exercise 2's yardstick)."""
+    never = scored[scored["arm"] == "never"]
+    col = f"precog@{k}"
+    mine = never[never["model"] == model].groupby(["task", "id"])[col].mean()
+    others = never[never["model"] != model].groupby(["task", "id"])[col].mean()
+    return (mine - others).dropna().rename("chance gain")
 
 
 def variants(text: str, own: str, paraphrase: str | None = None, seed: int = 0) -> dict[str, str]:

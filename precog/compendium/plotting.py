@@ -257,8 +257,8 @@ def calibration_bars(ax, table: pd.DataFrame, xlabel: str, min_n: int = MIN_N) -
     x = bin_ticks(ax, table, xlabel)
     enough = table["n"].to_numpy() >= min_n
     acc, conf = table["accuracy"].fillna(0).to_numpy(), table["confidence"].fillna(0).to_numpy()
-    ax.bar(x[enough] - 0.2, acc[enough], 0.4, color=PALETTE[0], label="accuracy (share of predictions right)")
-    ax.bar(x[enough] + 0.2, conf[enough], 0.4, color=PALETTE[1], label="mean confidence (probability of the predicted class)")
+    ax.bar(x[enough] - 0.2, acc[enough], 0.4, color=PALETTE[2], label="accuracy (share of predictions right)")
+    ax.bar(x[enough] + 0.2, conf[enough], 0.4, color=PALETTE[6], label="mean confidence (probability of the predicted class)")
     ax.bar(x[~enough] - 0.2, acc[~enough], 0.4, color=GREY)
     ax.bar(x[~enough] + 0.2, conf[~enough], 0.4, color=GREY, alpha=0.6)
     e = table["ece"].to_numpy(dtype=float)

@@ -298,7 +298,7 @@ def to_html(notebook: Path, target: Path) -> None:
 
 
 FIGURE_OF = {"pretrain_demo_model": "00_pretrain_demo_model", "study_design": "00_pretrain_demo_model",
-             "finetune_accuracy": "02_finetune"}  # else same name
+             "finetune_accuracy": "02_finetune", "precog_explained_crossover": "precog_explained"}  # else same name
 INTRO = (
     "<p>PreCog (Ranaldi, Ruzzetti &amp; Zanzotto, RANLP 2023) asks whether BERT classifies better the examples it "
     "memorized in pre-training. PreCog@k scores an example by masking its tokens one at a time and counting the "

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
+from precog.compendium.phrases import many
 from precog.compendium.plotting import (
     ARM_COLOURS,
     GREY,
@@ -38,8 +39,9 @@ def seen_unseen(ax, table: pd.DataFrame, score: str) -> None:
         m = part["mean"].to_numpy(dtype=float)
         x = np.arange(len(groups)) + shift
         intervals(ax, x, part["ci_low"], part["ci_high"], color=colour)
-        ax.plot(x, m, "o", color=colour, label=f"{status} (n = {int(part['n'].sum())} examples)")
-    ax.set_xticks(range(len(groups)), [f"{arm}\n×{dose}" for arm, dose in groups])
+        ax.plot(x, m, "o", color=colour, label=status)
+    n = table[table["status"] == "seen"].set_index(["arm", "dose"])["n"].reindex(groups).fillna(0).astype(int)
+    ax.set_xticks(range(len(groups)), [f"{arm}\n×{dose}\nn = {k} examples" for (arm, dose), k in zip(groups, n, strict=True)])
     ax.set_xlim(-0.6, len(groups) - 0.4)
     ax.set(xlabel="arm and dose (copies in the corpus of the model that saw it)",
            ylabel=f"mean {score} (95% CI over examples;\nwhere no bar shows, it is narrower than the dot)",
@@ -143,7 +145,7 @@ def runs_and_pooled(ax, pooled: dict) -> None:
     rows = []
     for key, name in (("positive_control", "text+label"), ("text_only", "text")):
         colour = ARM_COLOURS[name]
-        rows.append((f"{name}: pooled ({pooled[key]['runs']} runs)", pooled[key], colour, "o", 7))
+        rows.append((f"{name}: pooled ({many(pooled[key]['runs'], 'run')})", pooled[key], colour, "o", 7))
         rows += [(f"{name}: {r['run']}", r[key], colour, ".", 5) for r in pooled["runs"]]
     y = np.arange(len(rows))[::-1]
     for yi, (_, d, colour, marker, ms) in zip(y, rows, strict=True):
@@ -249,13 +251,17 @@ def explained_figure(tokens: list[str], strips: dict[str, tuple[list[str], list[
 def crossover_points(paired: pd.DataFrame, k: int = 1):
     """Every injected example as a point: x its mean PreCog@k under the models that did not see it,
     y under the model that did, coloured by arm (:data:`ARM_COLOURS`), with the diagonal (no gain)."""
-    fig, ax = plt.subplots(figsize=(5.2, 4.4))
+    fig, ax = plt.subplots(figsize=(5.6, 4.4))
     for arm, part in paired.groupby("arm", sort=True):
         doses = ", ".join(f"×{d}" for d in sorted(part["dose"].unique()))
-        ax.plot(part["unseen"], part["seen"], "o", ms=3, alpha=0.5, color=ARM_COLOURS.get(arm, GREY),
+        colour = ARM_COLOURS.get(arm, GREY)
+        ax.plot(part["unseen"], part["seen"], "o", ms=2.5, alpha=0.35, color=colour,
                 label=f"{arm} ({doses}; n = {len(part)} examples)")
+        ax.plot(part["unseen"].mean(), part["seen"].mean(), "D", ms=8, color=colour, mec="white",
+                label=f"{arm}: mean (its 95% CI is in the table above)")
     ax.plot([0, 1], [0, 1], ":", color="grey", lw=1, label="no memorization gain (seen = unseen)")
-    ax.set(xlim=(0, 1), ylim=(0, 1), aspect="equal", xlabel=f"PreCog@{k} unseen (mean over the models that did not see it)",
+    top = float(paired["unseen"].max()) if len(paired) else 1.0
+    ax.set(xlim=(0, min(1.0, top + 0.05)), ylim=(0, 1.02), xlabel=f"PreCog@{k} unseen (mean over the models that did not see it)",
            ylabel=f"PreCog@{k} seen (the model that saw it)", title="the crossover: each example against itself")
     ax.legend(loc="lower right", fontsize=7)
     return fig
