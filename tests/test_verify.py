@@ -50,7 +50,7 @@ DAMAGES = {
     "no checksums": (lambda t: (t / "figures/checksums.json").unlink(), False, "figures/checksums.json is missing"),
     "a run's JSON corrupt": (lambda t: (t / "figures/replicate1/study_effects.json").write_text("{"), True,
                              "figures/replicate1/study_effects.json is missing or corrupt"),
-    "README edited": (lambda t: (t / "README.md").write_text((t / "README.md").read_text().replace("95% CI", "90% CI", 1)),
+    "README edited": (lambda t: (t / "README.md").write_text((t / "README.md").read_text().replace("95% CI −", "90% CI −", 1)),
                       False, "README.md's rendered section does not match"),
 }
 

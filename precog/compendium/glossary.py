@@ -35,6 +35,9 @@ TERMS: tuple[tuple[str, str], ...] = (
     ("Run, replicate", "a base model, its study models and their fine-tuning; a replicate is a run with a new draw "
                        "of which model gets which example"),
     ("Points", "accuracy differences in percentage points"),
+    ("Profile, seed", "a profile is a named set of parameters in notebooks/params/ (demo, smoke, lesson, and paper: "
+                      "bert-base-uncased on GLUE, our guess at the paper's setting); a seed fixes the random draws of "
+                      "one training run"),
     ("95% CI", "a 95% confidence interval, here by the bootstrap: the estimate recomputed on many resamples of the "
                "examples (and of the models, where they vary); the middle 95% of those values"),
     ("Minimum detectable effect", "the smallest true difference the design would detect 80% of the time at that "

@@ -32,7 +32,7 @@ def paired_text(summary: pd.DataFrame, k: int = 1) -> str:
             "Each example is compared with itself, so the gain is caused by the injection, not by which texts were "
             f"picked. But the seen score sits near its ceiling (mean {seen['mean'].min():.2f} or more), so an "
             "example's gain is mostly 1 minus what the other models already recover: gains differ between examples "
-            "by how predictable the text already was, not by how much more of it was stored.")
+            "largely by how predictable the text already was (Exercise 1 measures how largely).")
 
 
 def bins_text(bins: pd.DataFrame) -> str:
@@ -47,14 +47,12 @@ def bins_text(bins: pd.DataFrame) -> str:
             parts.append(f"{name}: no bin holds {MIN_N} examples, so nothing can be read from it")
             continue
         lo, hi = enough["accuracy"].min(), enough["accuracy"].max()
-        overlap = len(enough) > 1 and enough["ci_low"].max() <= enough["ci_high"].min()
         parts.append(f"{name}: {len(enough)} of {len(filled)} filled bins hold at least {MIN_N} examples "
-                     f"(bins {', '.join(enough['label'])}), accuracy from {lo:.2f} to {hi:.2f}"
-                     + (" with every pair of intervals overlapping, so no trend can be told" if overlap else "")
-                     + f"; {overall:.3f} over all its examples")
-    return ("; ".join(parts) + ". A trend needs several bins with enough examples and intervals apart; in the "
-            "controlled layout no bin holds the same example twice, so read its rows against each other, over all "
-            "their bins (section 9's seen − unseen does this with its interval), not bin against bin.")
+                     f"(bins {', '.join(enough['label'])}), accuracy from {lo:.2f} to {hi:.2f} "
+                     f"({100 * (hi - lo):.0f} points apart); {overall:.3f} over all its examples")
+    return ("; ".join(parts) + ". Whether accuracy changes with PreCog is a test of its own (a correlation or a "
+            "difference with its interval; Table 2 and section 9 make them), not a reading of overlapping or separate "
+            "bars; and where the bins of a comparison hold different examples, they differ in more than PreCog.")
 
 
 def variants_text(gains: pd.Series, chance: pd.Series | None = None) -> str:
@@ -70,12 +68,17 @@ def variants_text(gains: pd.Series, chance: pd.Series | None = None) -> str:
             return f"{value:+.2f}"
         return f"{value:+.2f}, " + ("within" if lo <= value <= hi else "outside") + " the chance range"
     rest = [f"{name}: {judged(value)}" for name, value in gains.items() if name != "verbatim"]
+    own = gains.get("your own sentence")
+    odd = (own is not None and np.isfinite(lo) and not lo <= own <= hi)
     yardstick = ("" if not np.isfinite(lo) else f" On the {len(chance)} never-injected examples, which no study model "
                  f"saw, the same model's \"gain\" over the others falls between {lo:+.2f} and {hi:+.2f} (95% of them): "
                  "that is how much the models differ on a text by chance, the yardstick for everything else.")
     return (f"The verbatim sentence has a gain of {base:+.2f}.{yardstick} " + "; ".join(rest) + ". A shuffled copy "
             "within the chance range says the memory is of the word order, not of the bag of words; a paraphrase within "
-            "it says the memory is of the wording, not of the content (set `my_paraphrase` to test yours).")
+            "it says the memory is of the wording, not of the content (set `my_paraphrase` to test yours)."
+            + (" Your own sentence falls outside the chance range although no study model saw it: one short sentence "
+               "varies more than the longer never-injected texts do, and one model may simply suit it. One sentence is "
+               "not evidence either way; the range over many texts is the yardstick." if odd else ""))
 
 
 def curve_text(curves: dict[str, np.ndarray], ks: np.ndarray, vocab: int) -> str:
@@ -90,10 +93,10 @@ def curve_text(curves: dict[str, np.ndarray], ks: np.ndarray, vocab: int) -> str
 
     parts = [f"{name}: {first_k(curves[name], target)} (0.5 at {first_k(curves[name], 0.5)})" for name in names[1:]]
     return (f"The model that saw the sentence recovers {target:.2f} of its tokens at k = 1. To recover as much, "
-            + "; ".join(parts) + f". k = {ks[-1]} is {100 * ks[-1] / vocab:.2g}% of this model's {vocab:,} WordPieces: "
-            "a generous k lets any text creep up, and memorization shows as the gap at small k, which is why @1 is "
-            "the study's measure. If the never-injected sentence gets there sooner than our sentence unseen, it is "
-            "simply the easier text: comparing two different texts measures predictability, not exposure.")
+            + "; ".join(parts) + f" (k = 100 is {100 * 100 / vocab:.2g}% of this model's {vocab:,} WordPieces). "
+            "A generous k lets any text creep up, and memorization shows as the gap at small k, which is why @1 is "
+            "the study's measure. Where two different sentences reach a level at different k, the one that gets there "
+            "first is simply the easier text: comparing two texts measures predictability, not exposure.")
 
 
 def verdict_text(table: pd.DataFrame) -> str:

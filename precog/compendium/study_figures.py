@@ -129,7 +129,7 @@ def masked_copies(ax, tokens: list[str], n: int = 10) -> None:
         for j, tok in enumerate(shown):
             masked = j == i
             if masked:
-                ax.add_patch(plt.Rectangle((starts[j], -i - 0.45), widths[j], 0.9, color=PALETTE[1], alpha=0.5, lw=0))
+                ax.add_patch(plt.Rectangle((starts[j], -i - 0.45), widths[j], 0.9, color=PALETTE[5], alpha=0.5, lw=0))
             ax.text(starts[j] + widths[j] / 2, -i, "[MASK]" if masked else tok, ha="center", va="center", fontsize=7,
                     family="monospace", color="black" if masked or j in (0, len(tokens) - 1) else "dimgray")
         ax.text(-1, -i, f"copy {i}", ha="right", va="center", fontsize=7)
@@ -239,7 +239,7 @@ def explained_figure(tokens: list[str], strips: dict[str, tuple[list[str], list[
     fig, axes = plt.subplots(1 + len(strips), 1, figsize=(11, 2.6 + 0.45 * sum(lines) + 0.5 * len(strips)),
                              height_ratios=[2.2] + [0.45 * n + 0.35 for n in lines])
     masked_copies(axes[0], tokens)
-    axes[0].set_title("the masked copies of the sentence (orange: the hidden token)", loc="left")
+    axes[0].set_title("the first masked copies of the sentence (blue: the hidden token; the copies go on to its end)", loc="left")
     for ax, (name, (toks, ranks)) in zip(axes[1:], strips.items(), strict=True):
         token_strip(ax, toks, ranks)
         ax.set_title(f"{name}: " + ", ".join(f"PreCog@{x} = {sum(r <= x for r in ranks) / len(ranks):.2f}" for x in k),
