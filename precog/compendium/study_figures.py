@@ -41,9 +41,10 @@ def seen_unseen(ax, table: pd.DataFrame, score: str) -> None:
         intervals(ax, x, part["ci_low"], part["ci_high"], color=colour)
         ax.plot(x, m, "o", color=colour, label=status)
     n = table[table["status"] == "seen"].set_index(["arm", "dose"])["n"].reindex(groups).fillna(0).astype(int)
-    ax.set_xticks(range(len(groups)), [f"{arm}\n×{dose}\nn = {k} examples" for (arm, dose), k in zip(groups, n, strict=True)])
+    ax.set_xticks(range(len(groups)), [f"{arm}\n×{dose}, n={k}" for (arm, dose), k in zip(groups, n, strict=True)],
+                  fontsize=7)
     ax.set_xlim(-0.6, len(groups) - 0.4)
-    ax.set(xlabel="arm and dose (copies in the corpus of the model that saw it)",
+    ax.set(xlabel="arm, dose (copies in the corpus of the model that saw it), n examples per dot",
            ylabel=f"mean {score} (95% CI over examples;\nwhere no bar shows, it is narrower than the dot)",
            ylim=(0, 1), title="memorization: seen vs unseen")
     ax.legend(loc="center right")
