@@ -128,7 +128,7 @@ def test_bins_text_reads_only_bins_with_enough_examples():
                          "n": [40, 12, 8], "accuracy": [0.5, 0.7, 1.0], "ci_low": [0.4, 0.45, 0.9], "ci_high": [0.6, 0.9, 1.0]})
     text = lesson_text.bins_text(bins)
     assert "2 of 3 filled bins hold at least 10" in text and "from 0.50 to 0.70" in text
-    assert "(20 points apart)" in text
+    assert "(20 points between its highest and lowest bin)" in text
     assert "0.607 over all its examples" in text  # (40 x 0.5 + 12 x 0.7 + 8 x 1.0) / 60
     assert "a test of its own" in text  # overlapping bars are not read as a test
 

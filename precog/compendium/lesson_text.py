@@ -49,7 +49,8 @@ def bins_text(bins: pd.DataFrame) -> str:
         lo, hi = enough["accuracy"].min(), enough["accuracy"].max()
         parts.append(f"{name}: {len(enough)} of {len(filled)} filled bins hold at least {MIN_N} examples "
                      f"(bins {', '.join(enough['label'])}), accuracy from {lo:.2f} to {hi:.2f} "
-                     f"({100 * (hi - lo):.0f} points apart); {overall:.3f} over all its examples")
+                     + ("" if len(enough) < 2 else f" ({100 * (hi - lo):.0f} points between its highest and lowest bin)")
+                     + f"; {overall:.3f} over all its examples")
     return ("; ".join(parts) + ". Whether accuracy changes with PreCog is a test of its own (a correlation or a "
             "difference with its interval; Table 2 and section 9 make them), not a reading of overlapping or separate "
             "bars; and where the bins of a comparison hold different examples, they differ in more than PreCog.")
@@ -96,7 +97,8 @@ def curve_text(curves: dict[str, np.ndarray], ks: np.ndarray, vocab: int) -> str
             + "; ".join(parts) + f" (k = 100 is {100 * 100 / vocab:.2g}% of this model's {vocab:,} WordPieces). "
             "A generous k lets any text creep up, and memorization shows as the gap at small k, which is why @1 is "
             "the study's measure. Where two different sentences reach a level at different k, the one that gets there "
-            "first is simply the easier text: comparing two texts measures predictability, not exposure.")
+            "first may simply be the easier text (one sentence each: a hint, not a finding); comparing two texts "
+            "measures predictability as well as exposure.")
 
 
 def verdict_text(table: pd.DataFrame) -> str:
