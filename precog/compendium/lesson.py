@@ -122,13 +122,18 @@ def examples(profile: Profile | str) -> pd.DataFrame:
                             index=pd.Index(["first example"]))
     members = pipeline.manifest(profile)
     members = members[members["task"] == task]
-    first = pipeline.pretrained_names(profile)[0]
-    top = members["dose"].max()
-    seen = members[(members["arm"] == "text") & (members["model"] == first) & (members["dose"] == top)].sort_values("id").iloc[-1]
+    seen = _seen_by(members, pipeline.pretrained_names(profile)[0])
     never = members[members["arm"] == "never"].sort_values("id").iloc[0]
     rows = [{"task": task, "id": int(r["id"]), "text": frame.loc[int(r["id"]), field], "arm": r["arm"],
              "dose": int(r["dose"]), "model": str(r["model"])} for r in (seen, never)]
     return pd.DataFrame(rows, index=pd.Index(["seen", "never"]))
+
+
+def _seen_by(members: pd.DataFrame, model: str) -> pd.Series:
+    """The lesson's rule for "a sentence ``model`` saw": of one task's manifest rows, the text-arm
+    example at the top dose with the largest id among those ``model`` was given."""
+    top = members["dose"].max()
+    return members[(members["arm"] == "text") & (members["model"] == model) & (members["dose"] == top)].sort_values("id").iloc[-1]
 
 
 def another_seen(profile: Profile | str) -> pd.Series:
@@ -136,10 +141,7 @@ def another_seen(profile: Profile | str) -> pd.Series:
     profile = load_profile(profile)
     task = profile.tasks[0]
     members = pipeline.manifest(profile)
-    members = members[members["task"] == task]
-    second = pipeline.pretrained_names(profile)[1]
-    row = members[(members["arm"] == "text") & (members["model"] == second)
-                  & (members["dose"] == members["dose"].max())].sort_values("id").iloc[-1]
+    row = _seen_by(members[members["task"] == task], pipeline.pretrained_names(profile)[1])
     text = pipeline.eval_frame(profile, task).set_index("id").loc[int(row["id"]), _text_field(task)]
     return pd.Series({"task": task, "id": int(row["id"]), "text": text, "model": str(row["model"]), "dose": int(row["dose"])})
 
