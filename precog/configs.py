@@ -83,10 +83,11 @@ class StudyConfig:
     Each field's help text is in its metadata (``precog <step> --help`` shows it).
     """
 
-    never: int = option(200, "examples per task in no corpus (dose 0).")
-    injected: dict[str, dict[int, int]] = field(default_factory=lambda: {"text": {128: 360}, "text+label": {128: 112}},
+    never: int = option(128, "examples per task in no corpus (dose 0).")
+    injected: dict[str, dict[int, int]] = field(default_factory=lambda: {"text": {2: 128, 8: 128, 32: 128, 128: 128},
+                                                                         "text+label": {128: 64}},
                                             metadata={"help": "arm -> {dose (copies in a model's corpus): examples per task, all models together (a multiple of ``models``: each model is given 1/models of every cell)}."})
-    models: int = option(8, "K, the continuation models of the crossover; each example of an injected cell is seen by exactly one of them and unseen by the other K - 1.")
+    models: int = option(4, "K, the continuation models of the crossover; each example of an injected cell is seen by exactly one of them and unseen by the other K - 1.")
     passes: int = option(1, "passes over each model's continued-training corpus (exposures = dose x passes).")
     base_share: float = option(0.5, "base-corpus sequences mixed into that corpus, per injected copy.")
     seed: int = option(0, "the seed of the choice of study examples (the base model's corpus excludes them).")
@@ -122,8 +123,8 @@ class StudyConfig:
         if set(self.injected) - set(ARMS[1:]) or not self.injected:
             raise PrecogError(f"study.injected arms must be among {ARMS[1:]}, got {sorted(self.injected)}")
         doses = {a: sorted(c) for a, c in self.injected.items()}
-        if len({tuple(d) for d in doses.values()}) > 1:
-            raise PrecogError(f"every injected arm needs the same doses (the positive control mirrors text): {doses}")
+        if "text" not in doses or not set(doses.get("text+label", [])) <= set(doses["text"]):
+            raise PrecogError(f"the positive control (text+label) needs the text arm at each of its doses: {doses}")
         for arm, cells in self.injected.items():
             for dose, n in cells.items():
                 if int(dose) < 1:

@@ -148,7 +148,7 @@ def test_injected_passages_follow_the_manifest():
         (dict(injected={"text": {8: 3}}), "multiple of study.models"),
         (dict(models=1), "study.models must be >= 2"),
         (dict(injected={"text": {0: 4}}), "not a positive number"),
-        (dict(injected={"text": {8: 4}, "text+label": {4: 4}}), "same doses"),
+        (dict(injected={"text": {8: 4}, "text+label": {4: 4}}), "needs the text arm at each of its doses"),
         (dict(injected={"label-only": {8: 4}}), "arms must be among"),
         (dict(never=5000), "non-overlapping"),
     ],

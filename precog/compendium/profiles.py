@@ -38,8 +38,9 @@ class Profile:
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig, metadata={"help": "the fine-tuning recipe"})
     score: ScoreConfig = field(default_factory=ScoreConfig, metadata={"help": "how PreCog is computed"})
     replicates: tuple[tuple[int, int], ...] = option(
-        ((1, 0), (2, 1), (3, 1), (4, 2)), "the replicates `make replicate` makes, as (replicate number, pre-training seed): "
-        "a seed other than the main run's (pretrain.seed) pre-trains another base model with its own random init")
+        tuple((n, n) for n in range(1, 8)), "the replicates `make replicate` makes, as (replicate number, pre-training seed): "
+        "a seed other than the main run's (pretrain.seed) pre-trains another base model with its own random init "
+        "(the demo: 7, one base model each, so that the main run and they make the 8 base models of study v2)")
     concurrent_runs: int | str = option("auto", "jobs (study models, scoring, fine-tuning runs) at once, or 'auto' "
                                         "(one per CPU core; by GPU memory on CUDA); --concurrent-runs overrides it")
 
