@@ -32,7 +32,7 @@ from precog.errors import PrecogError
 from precog.stats import pooling
 
 EFFECTS, ROWS, POOLED = "study_effects", "study_rows", "study_effects_pooled"
-ROW_COLUMNS = ["task", "id", "label", "model", "correct", "precog@1", "arm", "dose", "injected_into", "seen"]
+ROW_COLUMNS = ["task", "id", "label", "model", "correct", "margin", "precog@1", "arm", "dose", "injected_into", "seen"]
 ARMS = {"text_only": "text", "positive_control": "text+label"}  # headline key -> arm
 
 
@@ -91,7 +91,7 @@ def run_rows(run: Run) -> pd.DataFrame:
     random = run.unseen[["task", "id", "label", "correct_random"]].rename(columns={"correct_random": "correct"})
     members = study.drop_duplicates(["task", "id"])[["task", "id", "arm", "dose", "injected_into"]]
     random = random.merge(members, on=["task", "id"], how="left", validate="one_to_one")
-    random = random.assign(model="random", seen=False, **{"precog@1": np.nan})
+    random = random.assign(model="random", seen=False, **{"precog@1": np.nan, "margin": np.nan})  # margin: study models only
     out = pd.concat([study[[c for c in ROW_COLUMNS if c in study]], random[ROW_COLUMNS]], ignore_index=True)
     return out.sort_values(["task", "id", "model"], ignore_index=True)[ROW_COLUMNS]
 

@@ -239,13 +239,34 @@ def bin_labels(edges: Sequence[float]) -> list[str]:
     ]
 
 
+MARGIN_CLIP = 1e-12  # p_gold is clipped to [1e-12, 1 - 1e-12]: margins lie within +-27.6 nats
+
+
+def margin(p_gold: np.ndarray) -> np.ndarray:
+    """The classifier's margin on the gold label: its logit minus the other label's, in nats.
+
+    With two labels and a softmax, that is log(p_gold) - log(1 - p_gold). Probabilities are clipped
+    to ``MARGIN_CLIP`` from 0 and 1, because a bf16 logit gap beyond ~37 nats rounds p_gold to 1.
+
+    Args:
+        p_gold: (N,) probability of the gold label (two-label tasks).
+    Returns:
+        (N,) margins: > 0 where the example is classified correctly.
+    """
+    p = np.clip(np.asarray(p_gold, dtype=float), MARGIN_CLIP, 1 - MARGIN_CLIP)
+    return np.log(p) - np.log1p(-p)
+
+
 def seed_average(records: pd.DataFrame, keys: Sequence[str] = ("task", "id")) -> pd.DataFrame:
-    """Per-example means over fine-tuning seeds of correct, p_gold, p_pred and p_gold_epoch*.
+    """Per-example means over fine-tuning seeds of correct, p_gold, p_pred, margin (:func:`margin`
+    of each record's p_gold) and p_gold_epoch*.
 
     Args:
         records: one row per (task, seed, id) [per model], as written by :mod:`precog.engine.finetune`.
     """
-    cols = [c for c in records.columns if c in ("correct", "p_gold", "p_pred") or c.startswith("p_gold_epoch")]
+    if "p_gold" in records:
+        records = records.assign(margin=margin(records["p_gold"].to_numpy(dtype=float)))
+    cols = [c for c in records.columns if c in ("correct", "p_gold", "p_pred", "margin") or c.startswith("p_gold_epoch")]
     out = records.groupby(list(keys), sort=True)[cols].mean(numeric_only=False)
     out["correct"] = out["correct"].astype(float)
     out["n_seeds"] = records.groupby(list(keys), sort=True).size()
