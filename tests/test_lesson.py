@@ -150,7 +150,8 @@ def test_the_runtime_sentence_comes_from_the_benchmark(tmp_path, monkeypatch):
 
 
 def test_the_study_found_is_readmes_answer():
-    from precog.compendium.report import pooled_answer
+    from precog.compendium.answer import confirmatory_text, verdict_on_paper
 
     pooled = json.loads((paths.FIGURES / "study_effects_pooled.json").read_text())
-    assert pooled_answer(pooled) in lesson.study_found()
+    found = lesson.study_found()
+    assert confirmatory_text(pooled) in found and verdict_on_paper(pooled) in found

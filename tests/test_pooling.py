@@ -124,6 +124,7 @@ def study_rows(seed: int, effect: float) -> pd.DataFrame:
             seen = model == owner and arm != "never"
             p = 0.6 + (effect if seen else 0.0) if model != "random" else 0.5
             rows.append({"task": "t", "id": i, "label": i % 2, "model": model, "correct": float(rng.random() < p),
+                         "margin": rng.normal(1.0 if seen else 0.0, 1.0) if model != "random" else np.nan,
                          "precog@1": (0.9 if seen else 0.2) if model != "random" else np.nan, "arm": arm,
                          "dose": 0 if arm == "never" else 8, "injected_into": owner if arm != "never" else np.nan,
                          "seen": seen})
@@ -158,7 +159,9 @@ def test_committed_runs_are_pooled_and_another_design_is_listed_not_dropped(tmp_
     assert pooled["text_only"]["runs"] == 3 and pooled["base_models"] == 2 and pooled["models"] == 6
     assert pooled["not_pooled"] == left and len(pooled["runs"]) == 3
     diffs = pooling.pooled_crossover(rows, "text", 8)
-    assert len(diffs) == 3 * 20 and pooled["text_only"]["estimate"] == pytest.approx(diffs["diff"].mean())
+    per_base = diffs.groupby(["base", "run"])["diff"].mean().groupby(level="base").mean()  # runs averaged per base first
+    assert len(diffs) == 3 * 20 and pooled["text_only"]["estimate"] == pytest.approx(per_base.mean())
+    assert pooled["text_only"]["base_models"] == 2 and pooled["confirmatory"]["registered"] is False  # dose 8: top dose
     assert np.allclose(diffs["mem_gain"], 0.7)
 
 

@@ -243,17 +243,14 @@ def k_in_vocabulary(k: tuple[int, ...], vocab: int, bert_vocab: int = 30522) -> 
 def study_found(figures: Path | None = None) -> str:
     """What the controlled study found, as README says it: rendered from the committed demo results
     (figures/study_effects_pooled.json and tab0_baselines.json)."""
-    from precog.compendium.report import pooled_answer, verdict_on_paper, weak_classifier
+    from precog.compendium import answer
+    from precog.compendium.report import weak_classifier
 
     figures = Path(figures) if figures is not None else paths.FIGURES
     load = lambda name: json.loads((figures / name).read_text())  # noqa: E731
-    from precog.compendium.phrases import interval
-
     pooled = load("study_effects_pooled.json")
-    control = (f"For scale, the positive control (text+label) is {interval(pooled['positive_control'])}: a label word "
-               "in the pre-training text is exploited, and the study sees it.")
-    return "\n\n".join(p for p in (pooled_answer(pooled), control, verdict_on_paper(pooled),
-                                   weak_classifier(load("tab0_baselines.json"))) if p)
+    return "\n\n".join(p for p in (answer.confirmatory_text(pooled), answer.control_sentence(pooled),
+                                   answer.verdict_on_paper(pooled), weak_classifier(load("tab0_baselines.json"))) if p)
 
 
 # ---------------------------------------------------------------- bins, variants, curves

@@ -84,9 +84,9 @@ def save_figure(fig, folder: Path, name: str) -> None:
 
 
 def rounded(obj):
-    """``obj`` as :func:`save_numbers` writes it: floats to 6 decimals (NaN as None), numpy numbers as Python's."""
+    """``obj`` as :func:`save_numbers` writes it: floats to 6 decimals (NaN and infinities as None), numpy numbers as Python's."""
     if isinstance(obj, float):
-        return None if np.isnan(obj) else round(obj, 6)
+        return None if not np.isfinite(obj) else round(obj, 6)
     if isinstance(obj, dict):
         return {str(k): rounded(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):

@@ -16,7 +16,7 @@ import pandas as pd
 
 from precog.compendium.phrases import bracket, bracket_r, many, missing, pts, record, share, side
 from precog.compendium.plotting import MIN_N, RANK_CLASSES, rank_colour
-from precog.compendium.report import answer_text, pooled_answer, slope_text
+from precog.compendium.report import answer_text
 
 
 def ci_column(df: pd.DataFrame, value: str, low: str = "ci_low", high: str = "ci_high", digits: int = 3,
@@ -332,29 +332,10 @@ def pooled_table(pooled: dict) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("effect")
 
 
-def gain_bins_table(bins: dict) -> pd.DataFrame:
-    """fig6: per arm and bin of memorization gain, n, the bin's mean memorization gain and its mean
-    accuracy gain in points with its interval (none under MIN_N examples; empty bins left out)."""
-    rows = []
-    for arm, table in bins.items():
-        for r in table[table["n"] > 0].itertuples():
-            d = {"estimate": r.estimate, "ci_low": r.ci_low, "ci_high": r.ci_high}
-            gain = bracket(d) if r.n >= MIN_N else f"{pts(r.estimate)} (n < {MIN_N}: no interval)"
-            rows.append({"arm": arm, "memorization gain": r.label,
-                         "n": r.n, "mean memorization gain": round(r.mem_gain, 3), "accuracy gain [95% CI], points": gain})
-    return pd.DataFrame(rows).set_index(["arm", "memorization gain"])
+def gains(pooled: dict) -> list[str]:
+    """fig6: the registered answer as README words it: the confirmatory test, the manipulation
+    check and positive control, the dose-response and the heterogeneity, one paragraph each."""
+    from precog.compendium import answer
 
-
-def slopes_table(slopes: dict, spread: dict) -> pd.DataFrame:
-    """fig6: per arm, the slope of accuracy gain on memorization gain (points per 0.1 of PreCog@1
-    gain) and the spread of memorization gain it was fitted on."""
-    rows = [{"arm": arm, "slope [95% CI], points per 0.1": bracket({k: s[k] / 10 for k in ("estimate", "ci_low", "ci_high")}),
-             "n": s["n"], "memorization gain: mean": round(spread[arm]["mean"], 3), "sd": round(spread[arm]["sd"], 3),
-             "p10–p90": f"{spread[arm]['p10']:.2f}–{spread[arm]['p90']:.2f}"} for arm, s in slopes.items()]
-    return pd.DataFrame(rows).set_index("arm")
-
-
-def gains(pooled: dict, numbers: dict) -> list[str]:
-    """fig6: the pooled answer (as README words it) and the slope of accuracy gain on
-    memorization gain, two paragraphs."""
-    return [pooled_answer(pooled), slope_text(numbers)]
+    return [answer.confirmatory_text(pooled), answer.manipulation_sentence(pooled) + " " + answer.control_sentence(pooled),
+            answer.dose_sentence(pooled), answer.heterogeneity_sentence(pooled)]

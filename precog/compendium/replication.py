@@ -33,7 +33,6 @@ from precog.stats import pooling
 
 EFFECTS, ROWS, POOLED = "study_effects", "study_rows", "study_effects_pooled"
 ROW_COLUMNS = ["task", "id", "label", "model", "correct", "margin", "precog@1", "arm", "dose", "injected_into", "seen"]
-ARMS = {"text_only": "text", "positive_control": "text+label"}  # headline key -> arm
 
 
 def replicate_profile(profile: Profile | str, replicate: int, pretrain_seed: int | None = None) -> Profile:
@@ -234,18 +233,19 @@ def gather(main: tuple[dict, pd.DataFrame], replicates: list[tuple[dict, pd.Data
 
 
 def pooled_effects(rows: pd.DataFrame, runs: list[dict], left: list[dict], top_dose: int, seed: int = 0) -> dict:
-    """The pooled answer (figures/study_effects_pooled.json): text_only and positive_control
-    (pooled seen - unseen accuracy at the top dose, with half-width, mde, runs, models,
-    base_models), pretraining_transfer per task, the runs' own estimates and their variance
-    beyond their intervals (:func:`precog.stats.pooling.run_variance`), the runs pooled and
-    those left out."""
-    out = {"top_dose": int(top_dose)}
-    for i, (key, arm) in enumerate(ARMS.items()):
-        diffs = pooling.pooled_crossover(rows, arm, top_dose)
-        out[key] = pooling.pooled_effect(diffs, seed=seed + i)
-        own = [r[key] for r in runs]
-        se = [(r["ci_high"] - r["ci_low"]) / (2 * 1.959964) for r in own]  # each run's own interval as a standard error
-        out[key]["between_runs"] = pooling.run_variance(np.array([r["estimate"] for r in own]), np.array(se))
+    """The pooled answer (figures/study_effects_pooled.json): every estimand that
+    docs/preregistration.json registers, with its t-interval over base models and its verdicts
+    (:func:`precog.stats.registered.analyse`: estimands, confirmatory, dose_response,
+    manipulation_check; text_only and positive_control at the top dose, with their
+    heterogeneity), plus pretraining_transfer per task (exploratory, nested bootstrap), the
+    runs' own estimates, the runs pooled and those left out."""
+    from precog.compendium import preregistration as reg
+    from precog.stats.registered import analyse
+
+    doses = sorted(int(d) for d in rows.loc[rows["arm"] == "text", "dose"].unique())
+    out = analyse(rows, reg.margin_points(), reg.per(), reg.confirmatory(doses), reg.manipulation_targets())
+    if int(out["top_dose"]) != int(top_dose):
+        raise PrecogError(f"the pooled rows' top text dose is {out['top_dose']}, the main run's JSON says {top_dose}")
     transfer = pooling.pooled_transfer(rows, seed=seed + 10)
     out["pretraining_transfer"] = {r["task"]: {k: r[k] for k in ("estimate", "ci_low", "ci_high", "se", "runs",
                                                                   "base_models")} for r in transfer.to_dict("records")}
@@ -255,8 +255,8 @@ def pooled_effects(rows: pd.DataFrame, runs: list[dict], left: list[dict], top_d
     out["not_pooled"] = left
     out["base_models"] = out["text_only"]["base_models"]
     out["models"] = out["text_only"]["models"]
-    out["interval"] = ("nested bootstrap: base models, then runs within each, then study models within each run, "
-                       "then examples within each model")
+    out["preregistration"] = {"file": "docs/preregistration.json", "commit": reg.COMMIT}
+    out["interval"] = "t over base-model means (each run's mean; runs on one base model averaged first), 95%; TOST at 90%"
     return out
 
 

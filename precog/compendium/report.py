@@ -111,64 +111,6 @@ def control_text(pc: dict, where: str) -> str:
 
 
 # ---------------------------------------------------------------- the pooled answer
-TARGET_POOLED = 0.020  # the pooled text-only half-width aimed at (2 points)
-DECISIVE_BOUND = 0.025  # "no benefit larger than X" is decisive when X is at most 2.5 points
-
-
-def pooled_answer(pooled: dict) -> str:
-    """The compendium's answer from every run of one design (figures/study_effects_pooled.json)."""
-    t, pc, top = pooled["text_only"], pooled["positive_control"], pooled["top_dose"]
-    where = side(t)
-    what = (f"Pooled over {many(t['runs'], 'run')} on {many(t['base_models'], 'base model')} "
-            f"({many(t['models'], 'study model')}; {t['n']} measurements, each study example once per run)")
-    if where == "lies above zero":
-        head = f"**Yes.** {what}, text seen {top} times is classified better than the same text unseen, by {interval(t)}."
-    elif where == "lies below zero":
-        head = (f"**No, the opposite.** {what}, text seen {top} times is classified worse than the same text unseen, "
-                f"by {interval(t)}.")
-    elif where == "is undefined":
-        head = f"**Undetermined.** {what}, the text-only effect has no interval."
-    else:
-        bound = pts(t["ci_high"])
-        shown_high = round(100 * float(t["ci_high"]), 1)  # judged on the number shown, as side() does
-        if where == "reaches up to zero" or shown_high <= 0:
-            head = (f"**No benefit.** {what}, seen minus unseen accuracy of text seen {top} times is {interval(t)}: "
-                    f"the interval {where}, so a benefit is excluded at this precision.")
-        elif shown_high <= 100 * DECISIVE_BOUND:
-            head = (f"**No benefit larger than {bound} points.** {what}, seen minus unseen accuracy of text seen {top} "
-                    f"times is {interval(t)}: the interval {where}, and a benefit larger than {bound} points is excluded.")
-        else:
-            head = (f"**No benefit detected; one of up to {bound} points is not excluded.** {what}, seen minus unseen "
-                    f"accuracy of text seen {top} times is {interval(t)}. The interval {where}, so no benefit is "
-                    f"detected; its upper bound excludes a benefit larger than {bound} points, but a smaller one can be "
-                    f"neither told from none nor ruled out (a decisive answer needs the upper bound at or below "
-                    f"{pts(DECISIVE_BOUND)} points).")
-    half = pts(t["ci_half_width"]).lstrip("+")
-    met = "met" if not missing(t["ci_half_width"]) and float(half) <= 100 * TARGET_POOLED else "missed"
-    precision = (f"The pooled interval's half-width is {half} points (target at most {100 * TARGET_POOLED:.1f}: {met}); "
-                 f"the minimum detectable effect is {pts(t['mde']).lstrip('+')} points.")
-    return f"{head} {control_text(pc, where)} {precision} {runs_text(pooled)}"
-
-
-def runs_text(pooled: dict) -> str:
-    """How much the runs differ beyond their own intervals, and how many runs the target would
-    take at the pooled interval's rate."""
-    t = pooled["text_only"]
-    v = t["between_runs"]
-    if missing(v["tau"]):
-        return "With one run, how much runs differ of their own is not measured."
-    from precog.stats.pooling import runs_needed
-
-    need = runs_needed(t["runs"], t["ci_half_width"], TARGET_POOLED)
-    own = (f"the runs add about {pts(v['tau']).lstrip('+')} points of their own" if round(100 * v["tau"], 1) > 0
-           else "the runs add no measurable variance of their own")
-    reach = ("" if missing(need) or need <= t["runs"] else
-             f" If the pooled half-width falls as one over the square root of the number of runs (new runs coming "
-             f"with new base models in the same proportion), {100 * TARGET_POOLED:.1f} points would take about "
-             f"{need:.0f} runs.")
-    return (f"The {v['runs']} runs' own text-only estimates spread by {pts(v['observed_sd']).lstrip('+')} points "
-            f"(standard deviation) where their own intervals expect {pts(v['expected_sd']).lstrip('+')}: {own}."
-            + reach)
 
 
 def base_note(pooled: dict) -> str:
@@ -183,7 +125,7 @@ def base_note(pooled: dict) -> str:
         elif seed is not None:
             parts.append(f"{r['run']} was pre-trained with the seed of {_the(seed['run'])} but its base model's checksum "
                          "differs (made on another machine, whose floating point differs in the last bits), so the "
-                         "bootstrap counts it as a base model of its own")
+                         "analysis counts it as a base model of its own")
         else:
             parts.append(f"{r['run']} has a base model of its own (pre-training seed {r['pretrain_seed']})")
     machines = sorted({r["machine"] for r in runs})
@@ -223,29 +165,6 @@ def runs_table(pooled: dict) -> str:
     return "\n".join(lines)
 
 
-def slope_text(fig6: dict) -> str:
-    """Figure 6's reading: the slope of accuracy gain on memorization gain, per arm, and the x axis' spread."""
-    s, m = fig6["slope"], fig6["mem_gain"]
-
-    def per(arm: str) -> str:
-        d = {k: None if missing(s[arm][k]) else s[arm][k] / 10 for k in ("estimate", "ci_low", "ci_high")}
-        return f"{interval(d)} per 0.1 of PreCog@1 gained (its interval {side(d)})"
-
-    text, seen = m["text"], fig6["mem_seen"]["text"]
-    if not missing(seen) and seen >= 0.9:
-        limit = (f" Under the model that saw it, text recovers {share(seen)} of its tokens on average: memorization at "
-                 "this dose is near its ceiling, so the x axis spreads only by what the other models already recover, "
-                 "and the slope compares examples within one dose, not doses.")
-    elif not missing(text["sd"]) and text["sd"] < 0.05:
-        limit = " The memorization gains hardly spread, so the slope is loosely determined."
-    else:
-        limit = ""
-    return (f"**Accuracy gain against the memorization the study caused** (Figure 6): for text, accuracy gain rises "
-            f"by {per('text')}; for the positive control by {per('text+label')}. The memorization gain of text spans "
-            f"{share(text['p10'])} to {share(text['p90'])} (10th to 90th percentile; mean {share(text['mean'])}, "
-            f"standard deviation {share(text['sd'])}).{limit}")
-
-
 def memorization_text(pre: dict, auroc: dict) -> str:
     rows = pre["precog_seen_unseen"]
     top = max(r["dose"] for r in rows)
@@ -275,22 +194,6 @@ def correlation_text(tab2: dict) -> str:
     return (f"**The paper's correlational analysis** (never-injected examples only, so PreCog varies naturally): "
             f"the Spearman correlation of PreCog@1 with correctness is {per} and {bracket_r(sp['all'])} pooled "
             f"({n}; Table 2). {count}")
-
-
-def verdict_on_paper(pooled: dict) -> str:
-    """Whether the controlled study confirms the paper's claim (its abstract: highly memorized
-    examples are better classified), from the pooled text-only effect."""
-    where = side(pooled["text_only"])
-    claim = "The paper's abstract reports that highly memorized examples are better classified."
-    if where == "lies above zero":
-        return (f"**Does this confirm the paper?** {claim} Here memorization is caused, and memorized text is classified "
-                "better than the same text unseen: the controlled study **supports** the claim, at this model size.")
-    if where == "lies below zero":
-        return (f"**Does this confirm the paper?** {claim} Here memorization is caused, and memorized text is classified "
-                "*worse* than the same text unseen: the controlled study **contradicts** the claim, at this model size.")
-    return (f"**Does this confirm the paper?** {claim} Here memorization is caused, and memorized text is not detectably "
-            "classified better than the same text unseen: the controlled study **does not confirm** the claim, at "
-            "this model size (it does not refute a benefit smaller than the interval's upper bound either).")
 
 
 def weak_classifier(tab0: dict) -> str:
@@ -332,37 +235,62 @@ def runs_block(pooled: dict) -> str:
     return "\n".join([
         runs_table(pooled),
         "",
-        "*Seen − unseen accuracy and transfer (pre-trained − random init) in points, 95% CIs. A run's row is its own "
-        "bootstrap (its models, then examples); the pooled row resamples base models, then runs, then models, then "
-        "examples. " + base_note(pooled) + "*",
+        "*Seen − unseen accuracy at the top dose and transfer (pre-trained − random init) in points, 95% CIs. A "
+        "run's row is its own bootstrap (its models, then examples); the pooled row is the registered t-interval over "
+        "base-model means (transfer, exploratory: the nested bootstrap over base models, runs, then examples and "
+        "models). " + base_note(pooled) + "*",
     ])
 
 
 def render(figures: Path) -> str:
-    """README's answer (between BEGIN and END) from the files in ``figures``: the pooled
-    headline and its verdict, what it says of the paper's claim, Figure 6 and its slope, the
-    correlational analysis and, where it applies, the weak-classifier caveat (each run's row:
+    """README's answer (between BEGIN and END) from the files in ``figures``: study v2's
+    pre-registered estimands (:mod:`precog.compendium.answer`): the confirmatory test and what
+    it says of the paper's claim, the manipulation check and positive control, every dose per
+    task and pooled with its verdicts (accuracy, then margin), the dose-response, heterogeneity,
+    the correlational analysis and, where it applies, the weak-classifier caveat (each run's row:
     :func:`runs_block`, in docs/study.md)."""
+    from precog.compendium import answer
+
     load = lambda name: json.loads((figures / name).read_text())  # noqa: E731
-    pooled, fig6 = load("study_effects_pooled.json"), load("fig6_gain_by_memorization.json")
+    pooled = load("study_effects_pooled.json")
+    weak = weak_classifier(load("tab0_baselines.json"))
+    margin = f"{pooled['margin_points']:g}"
     return "\n".join([
         BEGIN,
         "",
-        pooled_answer(pooled),
+        answer.confirmatory_text(pooled),
         "",
-        verdict_on_paper(pooled) + " " + pooled_note(pooled),
+        answer.verdict_on_paper(pooled),
         "",
-        slope_text(fig6),
+        answer.manipulation_sentence(pooled) + " " + answer.control_sentence(pooled),
+        "",
+        f"**Seen minus unseen accuracy, points [95% CI], by dose and task** (secondary, except rt-polarity ×"
+        f"{pooled['confirmatory']['dose']}; better when seen: the lower bound above zero; equivalent: the 90% interval "
+        f"inside ±{margin} points; t-intervals over the {pooled['base_models']} base models):",
+        "",
+        answer.markdown(answer.estimands_frame(pooled, "text", "correct")),
+        "",
+        "**The classifier's margin on the gold label** (secondary: its logit minus the other label's, in nats; "
+        "seen minus unseen, 95% CI; no equivalence margin is registered for it):",
+        "",
+        answer.markdown(answer.estimands_frame(pooled, "text", "margin")),
+        "",
+        answer.dose_sentence(pooled),
+        "",
+        answer.heterogeneity_sentence(pooled),
         "",
         paper_line(load("tab2_correlations.json")),
         "",
-        *([weak_classifier(load("tab0_baselines.json")), ""] if weak_classifier(load("tab0_baselines.json")) else []),
+        *([weak + " Study v2 keeps v1's base-model recipe and spends the time bf16 saved on 8 base models instead "
+           "of a larger one ([docs/preregistration.md](docs/preregistration.md)).", ""] if weak else []),
         "![Figure 6](figures/fig6_gain_by_memorization.png)",
         "",
-        "*Figure 6 ([notebook](notebooks/fig6_gain_by_memorization.ipynb)): left, each run and all runs pooled; middle "
-        "and right, accuracy gain per bin of memorization gain (grey: fewer than 10 examples). Every number here is "
-        "rendered from `figures/*.json` by `make reproduce`; each run's own estimates, the controls, baselines and "
-        "the correlational analysis are in [docs/study.md](docs/study.md#results-of-the-main-run).*",
+        "*Figure 6 ([notebook](notebooks/fig6_gain_by_memorization.ipynb)): left, per dose and task, the memorization "
+        "the dose caused against the accuracy it gained, with the IV slopes; middle, the paper's layout (accuracy per "
+        "PreCog@1 bin) for the injected examples under the models that saw them and those that did not; right, each "
+        "run and all runs pooled at the top dose. Every number here is rendered from `figures/*.json` by `make "
+        "reproduce`; each run's own estimates, the controls, baselines and the correlational analysis are in "
+        "[docs/study.md](docs/study.md#results-of-the-main-run). " + pooled_note(pooled) + "*",
         "",
         END,
     ])

@@ -142,7 +142,7 @@ def masked_copies(ax, tokens: list[str], n: int = 10) -> None:
 
 def runs_and_pooled(ax, pooled: dict) -> None:
     """Each run's own seen − unseen estimate (text only and positive control) with its 95% CI,
-    and the pooled estimate with the nested bootstrap's CI (pooled: study_effects_pooled.json)."""
+    and the pooled estimate with the registered t-interval over base models (pooled: study_effects_pooled.json)."""
     rows = []
     for key, name in (("positive_control", "text+label"), ("text_only", "text")):
         colour = ARM_COLOURS[name]
@@ -158,7 +158,7 @@ def runs_and_pooled(ax, pooled: dict) -> None:
     ax.set_yticks(y, [r[0] for r in rows], fontsize=8)
     ax.set_ylim(y.min() - 0.6, y.max() + 0.6)
     ax.set_xlabel("accuracy seen − unseen (percentage points, 95% CI)")
-    ax.set_title("each run (its own CI) and all runs pooled (nested CI)")
+    ax.set_title("each run (its own CI) and all runs pooled (t over base models)")
 
 
 def gain_bins(ax, table: pd.DataFrame, title: str, colour: str, min_n: int = MIN_N) -> None:
@@ -266,3 +266,68 @@ def crossover_points(paired: pd.DataFrame, k: int = 1):
            ylabel=f"PreCog@{k} seen (the model that saw it)", title="the crossover: each example against itself")
     ax.legend(loc="lower right", fontsize=7)
     return fig
+
+
+TASK_MARKERS = ("s", "D", "^", "v")  # one per task; the pooled points are large black circles
+
+
+def dose_response(ax, points: pd.DataFrame, slopes: list[dict]) -> None:
+    """Figure 6, left: per dose and task, the memorization the dose caused (x, PreCog@1 seen −
+    unseen) against the accuracy it gained (y, points), both with 95% CIs, and each IV slope as
+    a line through the origin (points: :func:`precog.stats.registered.dose_points`; slopes:
+    the pooled JSON's dose_response, per ``per`` of PreCog@1)."""
+    tasks = [t for t in points["task"].unique() if t != "all"]
+    styles = {t: ((PALETTE[1], PALETTE[2])[i] if i < 2 else GREY, TASK_MARKERS[i % 4], 5) for i, t in enumerate(tasks)}
+    styles["all"] = ("black", "o", 7)
+    xmax = float(np.nanmax(np.r_[points["x_high"].to_numpy(dtype=float), 0.1]))
+    for task, (colour, marker, ms) in styles.items():
+        d = points[points["task"] == task].sort_values("dose")
+        x, y = d["x"].to_numpy(dtype=float), POINTS * d["y"].to_numpy(dtype=float)
+        intervals(ax, x, POINTS * d["y_low"].to_numpy(dtype=float), POINTS * d["y_high"].to_numpy(dtype=float),
+                  color=colour, lw=1.4 if task == "all" else 0.9)
+        intervals(ax, y, d["x_low"].to_numpy(dtype=float), d["x_high"].to_numpy(dtype=float), vertical=False,
+                  color=colour, lw=1.4 if task == "all" else 0.9)
+        slope = next((s for s in slopes if s["task"] == task), None)
+        label = task if task != "all" else "both tasks"
+        if slope and slope["estimate"] is not None and np.isfinite(slope["estimate"]):
+            line = np.array([0.0, xmax])
+            ax.plot(line, POINTS * slope["estimate"] / slope["per"] * line, "-", color=colour, lw=0.8, alpha=0.7)
+            label += f" (IV slope {POINTS * slope['estimate']:+.1f} pt per {slope['per']:g})"
+        ax.plot(x, y, marker, color=colour, ms=ms, label=label, ls="none")
+        if task == "all":
+            for xi, yi, dose in zip(x, y, d["dose"], strict=True):
+                ax.annotate(f"×{dose}", (xi, yi), textcoords="offset points", xytext=(6, -12), fontsize=8)
+    ax.axhline(0, color="grey", ls=":", lw=1)
+    ax.set_xlim(0, xmax * 1.05)
+    ax.set_xlabel("memorization the dose caused (PreCog@1 seen − unseen, 95% CI)")
+    ax.set_ylabel("accuracy gained (seen − unseen, points, 95% CI)")
+    ax.set_title("dose by dose: memorization caused → accuracy gained")
+    ax.legend(fontsize=7, loc="upper left")
+
+
+def status_bins(ax, bins: pd.DataFrame, min_n: int = MIN_N) -> None:
+    """Figure 6, right: the paper's layout on the injected examples, accuracy per PreCog@1 bin,
+    measured under the model that saw them (seen) and under those that did not (unseen), with
+    95% CIs over base models and n per bin; bins with fewer than ``min_n`` rows are grey
+    without an interval (bins: :func:`precog.stats.confirm.status_bins`)."""
+    labels = list(dict.fromkeys(bins["label"]))
+    x0 = np.arange(len(labels))
+    for status, shift in (("seen", 0.14), ("unseen", -0.14)):
+        d = bins[bins["status"] == status].set_index("label").reindex(labels)
+        x, n = x0 + shift, d["n"].to_numpy()
+        acc = d["accuracy"].to_numpy(dtype=float)
+        enough = n >= min_n
+        colour = STATUS_COLOURS[status]
+        intervals(ax, x[enough], d["ci_low"].to_numpy(dtype=float)[enough], d["ci_high"].to_numpy(dtype=float)[enough],
+                  color=colour)
+        ax.plot(x[enough], acc[enough], "o", color=colour, ms=6, label=status)
+        ax.plot(x[~enough & (n > 0)], acc[~enough & (n > 0)], "o", color=GREY, ms=5)
+        for xi, ni in zip(x, n, strict=True):
+            if ni > 0:
+                ax.annotate(f"{ni}", (xi, 0.02), ha="center", fontsize=7, color=colour, xycoords=("data", "axes fraction"),
+                            rotation=90)
+    ax.set_xticks(x0, labels, fontsize=8)
+    ax.set_xlabel("PreCog@1 of the example under the measuring model")
+    ax.set_ylabel("accuracy (95% CI over base models)")
+    ax.set_title("the paper's layout, high bins filled by design")
+    ax.legend(fontsize=8, loc="lower right")
