@@ -144,39 +144,32 @@ def test_rendered_verdicts_follow_the_numbers(tmp_path):
 
 
 def test_pooled_verdicts_follow_the_pooled_numbers(tmp_path):
-    """README's answer is the pooled one: move the pooled text-only interval and its words change
-    (an effect, a decisive "no benefit larger than", an undecided interval, the opposite)."""
+    """README's answer is the registered one: move the confirmatory interval (its verdict
+    recomputed by the registered rules) and the words change: confirmed, not confirmed, equivalent,
+    the opposite."""
     import shutil
 
     from precog.compendium.report import render, runs_block
+    from precog.stats.confirm import verdict
 
     shutil.copytree(paths.FIGURES, tmp_path / "figures")
     pooled_file = tmp_path / "figures" / "study_effects_pooled.json"
     pooled = json.loads(pooled_file.read_text())
     texts = {}
-    for name, (lo, est, hi) in {"above": (0.005, 0.015, 0.025), "decisive": (-0.02, 0.0, 0.02),
+    for name, (lo, est, hi) in {"above": (0.005, 0.015, 0.025), "equivalent": (-0.02, 0.0, 0.02),
                                 "undecided": (-0.02, 0.01, 0.04), "below": (-0.05, -0.03, -0.01)}.items():
-        pooled["text_only"].update(ci_low=lo, estimate=est, ci_high=hi, ci_half_width=(hi - lo) / 2)
+        ci90 = (lo + 0.1 * (hi - lo), hi - 0.1 * (hi - lo))
+        pooled["confirmatory"].update(ci_low=lo, estimate=est, ci_high=hi, ci90_low=ci90[0], ci90_high=ci90[1],
+                                      **verdict((lo, hi), ci90, pooled["margin_points"] / 100))
         pooled_file.write_text(json.dumps(pooled))
         texts[name] = render(tmp_path / "figures")
-    assert "**Yes.**" in texts["above"] and "+1.5 points (95% CI +0.5 to +2.5)" in texts["above"]
-    assert "**No benefit larger than +2.0 points.**" in texts["decisive"] and "target at most 2.0: met" in texts["decisive"]
-    assert "**No benefit detected; one of up to +4.0 points is not excluded.**" in texts["undecided"]
-    assert "target at most 2.0: missed" in texts["undecided"]
-    assert "**No, the opposite.**" in texts["below"]
-    # and whether that confirms the paper's claim, and that the upper bound (not zero) excludes a larger benefit
+    assert "+1.5 points (95% CI +0.5 to +2.5)" in texts["above"] and "is **confirmed**" in texts["above"]
     assert "the controlled study **supports** the claim" in texts["above"]
+    assert "**not confirmed**: the effect is equivalent to none within the margin" in texts["equivalent"]
+    assert "no benefit beyond the ±3-point margin" in texts["equivalent"]
+    assert "**not confirmed**: the interval includes zero" in texts["undecided"]
     assert "the controlled study **does not confirm** the claim" in texts["undecided"]
-    assert "its upper bound excludes a benefit larger than +4.0 points" in texts["undecided"]
     assert "the controlled study **contradicts** the claim" in texts["below"]
-    # judged on the numbers shown: an upper bound that rounds to 0.0 excludes a benefit; bounds that
-    # both show as +2.5 get the same words; a half-width shown as 2.0 meets the 2.0 target
-    for lo, hi, words in ((-0.03, 0.0004, "**No benefit.**"), (-0.02, 0.02496, "**No benefit larger than +2.5 points.**"),
-                          (-0.02, 0.02504, "**No benefit larger than +2.5 points.**")):
-        pooled["text_only"].update(ci_low=lo, estimate=(lo + hi) / 2, ci_high=hi, ci_half_width=0.0204)
-        pooled_file.write_text(json.dumps(pooled))
-        text = render(tmp_path / "figures")
-        assert words in text and "half-width is 2.0 points (target at most 2.0: met)" in text
     # a run of another design is named, not dropped
     pooled["not_pooled"] = [{"run": "replicate 9", "design": "other"}]
     pooled_file.write_text(json.dumps(pooled))
