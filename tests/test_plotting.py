@@ -121,3 +121,18 @@ def test_an_interval_that_excludes_its_estimate_is_drawn():
     study_figures.per_model(ax2, {"text_only": effect, "positive_control": effect, "models": 1})
     assert overlaps.text_overlaps(fig) == [] and plotting.text_overlaps(fig2) == []
     plt.close("all")
+
+
+def test_one_base_model_draws_its_points_without_an_interval():
+    """With one base model (the main run alone, before the replicates are made) the t-interval
+    is None: fig6's plots draw the estimates and leave the intervals out (they failed on it)."""
+    none = {"estimate": 0.02, "ci_low": None, "ci_high": None, "runs": 1}
+    pooled = {"text_only": none, "positive_control": none, "runs": [{"run": "main", "text_only": none, "positive_control": none}]}
+    points = pd.DataFrame([{"task": t, "dose": d, "x": 0.1 * i, "x_low": None, "x_high": None, "y": 0.01, "y_low": None,
+                            "y_high": None} for t in ("rt-polarity", "subjectivity", "all") for i, d in enumerate((2, 8, 32, 128))])
+    slopes = [{"task": t, "estimate": None, "per": 0.1} for t in ("rt-polarity", "subjectivity", "all")]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4))
+    study_figures.runs_and_pooled(a, pooled)
+    study_figures.dose_response(b, points, slopes)
+    assert len(a.lines) > 0 and len(b.lines) > 0 and overlaps.text_overlaps(fig) == []
+    plt.close(fig)

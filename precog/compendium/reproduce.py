@@ -327,7 +327,7 @@ def _headline(figs: Path) -> str:
 
     pooled, fig6, effects = (figs / f"{n}.json" for n in ("study_effects_pooled", "fig6_gain_by_memorization", "study_effects"))
     if pooled.is_file() and fig6.is_file():
-        texts = present.gains(json.loads(pooled.read_text()), json.loads(fig6.read_text()))
+        texts = present.gains(json.loads(pooled.read_text()))
         link = "<a href='fig6_gain_by_memorization.html'>Figure 6</a>"
     elif effects.is_file():
         texts = [present.study(json.loads(effects.read_text()), [])]  # the answer, the control, transfer

@@ -28,6 +28,12 @@ from precog.compendium.plotting import (
 POINTS = 100  # accuracy differences are drawn in percentage points: a share of 0.012 is +1.2 points
 
 
+def in_points(share: float | None) -> float:
+    """A share (0.012) in percentage points (1.2); None (no interval: one base model) is NaN,
+    which matplotlib leaves undrawn."""
+    return float("nan") if share is None else POINTS * float(share)
+
+
 def seen_unseen(ax, table: pd.DataFrame, score: str) -> None:
     """Mean score (95% CI) of each injected arm and dose under the model that saw the examples
     (seen) and under the models that did not (unseen), side by side (table from
@@ -77,11 +83,11 @@ def per_model(ax, headline: dict) -> None:
     rows = [("text+label\n(positive control)", headline["positive_control"], ARM_COLOURS["text+label"]),
             ("text\n(text only)", headline["text_only"], ARM_COLOURS["text"])]
     for y, (_, d, colour) in enumerate(rows):
-        xs = [POINTS * m["estimate"] for m in d["per_model"]]
+        xs = [in_points(m["estimate"]) for m in d["per_model"]]
         jitter = np.linspace(-0.12, 0.12, len(xs))
         ax.scatter(xs, y + 0.25 + jitter, s=14, color=colour, alpha=0.7)
-        e = POINTS * d["estimate"]
-        intervals(ax, y - 0.1, POINTS * d["ci_low"], POINTS * d["ci_high"], vertical=False)
+        e = in_points(d["estimate"])
+        intervals(ax, y - 0.1, in_points(d["ci_low"]), in_points(d["ci_high"]), vertical=False)
         ax.plot(e, y - 0.1, "o", ms=7, color=colour)
     key = [Line2D([], [], ls="", marker="o", ms=4, color="grey", alpha=0.7, label="one model"),
            Line2D([], [], ls="-", marker="o", ms=7, color="grey", mec="grey", label="pooled, 95% CI")]
@@ -150,9 +156,9 @@ def runs_and_pooled(ax, pooled: dict) -> None:
         rows += [(f"{name}: {r['run']}", r[key], colour, ".", 5) for r in pooled["runs"]]
     y = np.arange(len(rows))[::-1]
     for yi, (_, d, colour, marker, ms) in zip(y, rows, strict=True):
-        intervals(ax, yi, POINTS * d["ci_low"], POINTS * d["ci_high"], vertical=False, color=colour,
+        intervals(ax, yi, in_points(d["ci_low"]), in_points(d["ci_high"]), vertical=False, color=colour,
                   lw=1.6 if marker == "o" else 1.0)
-        ax.plot(POINTS * d["estimate"], yi, marker, color=colour, ms=ms)
+        ax.plot(in_points(d["estimate"]), yi, marker, color=colour, ms=ms)
     ax.axvline(0, color="grey", ls=":", lw=1)
     ax.xaxis.set_major_locator(plt.MaxNLocator(5))
     ax.set_yticks(y, [r[0] for r in rows], fontsize=8)

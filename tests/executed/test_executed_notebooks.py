@@ -225,3 +225,26 @@ def test_the_smoke_replicates_include_a_base_model_of_their_own_and_are_pooled()
         effects, rows = replication.read_run(folder)
         assert effects["design"] == main["design"] and not pooled["not_pooled"]
         assert len(rows) == rows[["task", "id", "model"]].drop_duplicates().shape[0]  # one row per example and model
+
+
+def test_fig6_holds_every_registered_estimand_and_the_dose_response():
+    """The smoke run's pooled answer has every text dose x task (and both) x outcome with a
+    verdict, the main run's rows carry the classifier's margin, and fig6's JSON the dose-response."""
+    import pandas as pd
+
+    from precog.compendium.profiles import figures_dir, load_profile
+
+    figures = figures_dir("smoke")
+    pooled = json.loads((figures / "study_effects_pooled.json").read_text())
+    doses = sorted(load_profile("smoke").study.injected["text"])
+    got = {(e["dose"], e["task"], e["outcome"]) for e in pooled["estimands"] if e["arm"] == "text"}
+    assert got == {(d, t, o) for d in doses for t in ("rt-polarity", "subjectivity", "all")
+                   for o in ("correct", "margin", "precog@1")}
+    assert all(e["verdict"] in ("superior", "superior, within the margin", "equivalent", "worse", "inconclusive")
+               for e in pooled["estimands"])
+    rows = pd.read_csv(figures / "study_rows.csv", dtype={"model": str})
+    study = rows[rows["model"] != "random"]
+    assert study["margin"].notna().all() and ((study["margin"] > 0) == (study["correct"] > 0.5)).all()
+    fig6 = json.loads((figures / "fig6_gain_by_memorization.json").read_text())
+    assert {d["task"] for d in fig6["dose_response"]} == {"rt-polarity", "subjectivity", "all"}
+    assert len(fig6["points"]) == 3 * len(doses) and {b["status"] for b in fig6["bins"]} == {"seen", "unseen"}
