@@ -112,9 +112,11 @@ def test_config_defaults_are_the_demo_profile():
     from precog.configs import FinetuneConfig, PretrainConfig, ScoreConfig, StudyConfig
 
     demo = load_profile("demo")
+    fp32 = {"precision": "fp32"}  # the one exception: the committed study runs are fp32, and runs pool within a precision
     assert (demo.pretrain, demo.study, demo.finetune, demo.score) == (
-        PretrainConfig(), StudyConfig(), FinetuneConfig(), ScoreConfig())
-    assert yaml.safe_load((paths.PARAMS / "demo.yaml").read_text()) == {"name": "demo"}
+        PretrainConfig(**fp32), StudyConfig(), FinetuneConfig(**fp32), ScoreConfig(**fp32))
+    assert yaml.safe_load((paths.PARAMS / "demo.yaml").read_text()) == {
+        "name": "demo", "pretrain": fp32, "score": fp32, "finetune": fp32}
 
 
 def test_unknown_profile_key_is_one_line():

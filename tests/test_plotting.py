@@ -131,8 +131,10 @@ def test_one_base_model_draws_its_points_without_an_interval():
     points = pd.DataFrame([{"task": t, "dose": d, "x": 0.1 * i, "x_low": None, "x_high": None, "y": 0.01, "y_low": None,
                             "y_high": None} for t in ("rt-polarity", "subjectivity", "all") for i, d in enumerate((2, 8, 32, 128))])
     slopes = [{"task": t, "estimate": None, "per": 0.1} for t in ("rt-polarity", "subjectivity", "all")]
-    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4))
-    study_figures.runs_and_pooled(a, pooled)
-    study_figures.dose_response(b, points, slopes)
-    assert len(a.lines) > 0 and len(b.lines) > 0 and overlaps.text_overlaps(fig) == []
+    bins = pd.DataFrame([{"status": s, "label": f"[{b / 5:.1f}, {(b + 1) / 5:.1f})", "n": n, "accuracy": 0.7, "ci_low": None,
+                          "ci_high": None} for s in ("seen", "unseen") for b, n in enumerate((2036, 976, 60, 11, 253))])
+    fig = study_figures.gain_figure(points, bins, {**pooled, "dose_response": slopes})
+    dose, layout, runs = fig.axes
+    assert len(runs.lines) > 0 and len(dose.lines) > 0 and overlaps.text_overlaps(fig) == []
+    assert dose.get_xlim()[1] >= 0.3, "every dose's point is in view (no interval to take the scale from)"
     plt.close(fig)

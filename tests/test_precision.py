@@ -96,15 +96,6 @@ def test_keys_hold_the_resolved_precision_not_auto(cpu):
     assert pipeline.design_key(replace(as_fp32, pretrain=as_auto.pretrain)) == pipeline.design_key(as_fp32)
 
 
-def test_fp32_design_key_is_the_one_committed_runs_carry():
-    """An fp32 run keeps the design key it had before precision was a field (the committed fp32 runs)."""
-    demo = load_profile("demo")
-    fp32 = replace(demo, pretrain=replace(demo.pretrain, precision="fp32"),
-                   score=replace(demo.score, precision="fp32"), finetune=replace(demo.finetune, precision="fp32"))
-    committed = json.loads((precog.paths.FIGURES / "replicate1" / "study_effects.json").read_text())
-    assert pipeline.design_key(fp32) == committed["design"]
-
-
 def test_score_in_bf16_on_a_loaded_pair_leaves_the_callers_model_alone(tiny_models):
     pair = load_masked_lm(tiny_models["bert"], "cpu", "fp32")
     exact = precog.score(TEXTS, pair, progress=False, precision="fp32")

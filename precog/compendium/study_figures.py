@@ -285,7 +285,7 @@ def dose_response(ax, points: pd.DataFrame, slopes: list[dict]) -> None:
     tasks = [t for t in points["task"].unique() if t != "all"]
     styles = {t: ((PALETTE[1], PALETTE[2])[i] if i < 2 else GREY, TASK_MARKERS[i % 4], 5) for i, t in enumerate(tasks)}
     styles["all"] = ("black", "o", 7)
-    xmax = float(np.nanmax(np.r_[points["x_high"].to_numpy(dtype=float), 0.1]))
+    xmax = float(np.nanmax(np.r_[points["x_high"].to_numpy(dtype=float), points["x"].to_numpy(dtype=float), 0.1]))
     for task, (colour, marker, ms) in styles.items():
         d = points[points["task"] == task].sort_values("dose")
         x, y = d["x"].to_numpy(dtype=float), POINTS * d["y"].to_numpy(dtype=float)
@@ -336,4 +336,18 @@ def status_bins(ax, bins: pd.DataFrame, min_n: int = MIN_N) -> None:
     ax.set_xlabel("PreCog@1 of the example under the measuring model")
     ax.set_ylabel("accuracy (95% CI over base models)")
     ax.set_title("the paper's layout, high bins filled by design")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.set_ylim(0, 1.15)  # room above the points for the key; the n of each bin is along the foot
+    ax.legend(fontsize=8, loc="upper left", ncol=2)
+
+
+def gain_figure(points: pd.DataFrame, bins: pd.DataFrame, pooled: dict):
+    """Figure 6: the dose-response (:func:`dose_response`) and the paper's layout seen vs unseen
+    (:func:`status_bins`) side by side, each run and the pool (:func:`runs_and_pooled`) under
+    them, full width (one line per run); returns the figure."""
+    rows = 2 + 2 * len(pooled["runs"])
+    fig = plt.figure(figsize=(15, 5.2 + 0.22 * rows), layout="constrained")
+    grid = fig.add_gridspec(2, 2, width_ratios=[3, 2.4], height_ratios=[5, 0.6 + 0.22 * rows])
+    dose_response(fig.add_subplot(grid[0, 0]), points, pooled["dose_response"])
+    status_bins(fig.add_subplot(grid[0, 1]), bins)
+    runs_and_pooled(fig.add_subplot(grid[1, :]), pooled)
+    return fig
