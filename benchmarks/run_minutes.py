@@ -3,9 +3,12 @@ replicate of the profile's plan (Profile.replicates), one after the other, each 
 (its models, their PreCog scores, the fine-tuning runs). Writes
 benchmarks/results/run_minutes.json.
 
-    .venv/bin/python benchmarks/run_minutes.py [--profile demo]
+    .venv/bin/python benchmarks/run_minutes.py [--profile demo] [--runs 6 7]
 
 Run it with an empty data/cache (or a cache without these runs): a cached step takes seconds.
+With --runs it makes only those run numbers (0 is the main run) and keeps the other runs' entries
+of the JSON already there; the file is rewritten after every run, so an interrupted session
+keeps what it measured.
 """
 
 from __future__ import annotations
@@ -24,10 +27,15 @@ from precog.errors import PrecogError
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="demo")
+    parser.add_argument("--runs", type=int, nargs="*", help="only these run numbers (default: every run of the plan)")
     args = parser.parse_args()
     profile = load_profile(args.profile)
-    runs = []
-    for number, seed in [(0, profile.pretrain.seed), *profile.replicates]:
+    plan = [(0, profile.pretrain.seed), *profile.replicates]
+    wanted = set(args.runs) if args.runs else {n for n, _ in plan}
+    path = paths.ROOT / "benchmarks" / "results" / "run_minutes.json"
+    kept = json.loads(path.read_text())["runs"] if args.runs and path.is_file() else []
+    runs = [r for r in kept if r["replicate"] not in wanted]
+    for number, seed in [(n, s) for n, s in plan if n in wanted]:
         run = replicate_profile(profile, number, seed)
         try:  # a run made before (e.g. the main run by `make reproduce`): its minutes are a cache read
             pipeline.predictions(run, cached_only=True, progress=False)
@@ -39,16 +47,20 @@ def main() -> None:
             start = time.perf_counter()
             make(run)
             steps[step] = round((time.perf_counter() - start) / 60, 1)
-        runs.append({"replicate": number, "pretrain_seed": seed, "minutes": steps, "made_before": made_before,
+        runs.append({"replicate": number, "pretrain_seed": seed, "machine": machine(), "minutes": steps, "made_before": made_before,
                      "total_minutes": round(sum(steps.values()), 1)})
         print(json.dumps(runs[-1]), flush=True)
-    out = {"profile": profile.name, "machine": machine(), "runs": runs,
-           "replicates_minutes": round(sum(r["total_minutes"] for r in runs[1:]), 1),
+        write(path, profile.name, sorted(runs, key=lambda r: r["replicate"]))
+
+
+def write(path, profile: str, runs: list[dict]) -> None:
+    """The minutes of ``runs`` (one entry per run, sorted), with the replicates' sum, to ``path``."""
+    out = {"profile": profile, "runs": runs,  # each run names the machine that made it
+           "replicates_minutes": round(sum(r["total_minutes"] for r in runs if r["replicate"] > 0), 1),
            "measured_with": "the steps of benchmarks/run_minutes.py, one run after the other, each replicate on a "
                             "base model of its own (its pre-training in its models minutes)"}
-    path = paths.ROOT / "benchmarks" / "results" / "run_minutes.json"
     path.write_text(json.dumps(out, indent=1) + "\n")
-    print(f"wrote {path.relative_to(paths.ROOT)}")
+    print(f"wrote {path.relative_to(paths.ROOT)}", flush=True)
 
 
 if __name__ == "__main__":

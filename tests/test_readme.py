@@ -155,6 +155,7 @@ def test_pooled_verdicts_follow_the_pooled_numbers(tmp_path):
     shutil.copytree(paths.FIGURES, tmp_path / "figures")
     pooled_file = tmp_path / "figures" / "study_effects_pooled.json"
     pooled = json.loads(pooled_file.read_text())
+    pooled["base_models"] = 8  # the registered number: no longer an interim look
     texts = {}
     for name, (lo, est, hi) in {"above": (0.005, 0.015, 0.025), "equivalent": (-0.02, 0.0, 0.02),
                                 "undecided": (-0.02, 0.01, 0.04), "below": (-0.05, -0.03, -0.01)}.items():
@@ -170,6 +171,13 @@ def test_pooled_verdicts_follow_the_pooled_numbers(tmp_path):
     assert "**not confirmed**: the interval includes zero" in texts["undecided"]
     assert "the controlled study **does not confirm** the claim" in texts["undecided"]
     assert "the controlled study **contradicts** the claim" in texts["below"]
+    # before all registered base models are made, the test is not read
+    pooled["base_models"] = 3
+    pooled_file.write_text(json.dumps(pooled))
+    early = render(tmp_path / "figures")
+    assert "**not yet read**: 3 of the 8 registered base models made so far" in early
+    assert "Not decided yet" in early and "**contradicts**" not in early
+    pooled["base_models"] = 8
     # a run of another design is named, not dropped
     pooled["not_pooled"] = [{"run": "replicate 9", "design": "other"}]
     pooled_file.write_text(json.dumps(pooled))

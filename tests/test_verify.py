@@ -35,10 +35,10 @@ def edit_json(path: Path, change) -> None:
 
 # damage -> (what it does to the copy, whether checksums.json is rewritten after it, the words of the refusal)
 DAMAGES = {
-    "a replicate's rows truncated": (lambda t: truncate(t / "figures/replicate2/study_rows.csv"), False,
-                                     "figures/replicate2/study_rows.csv differs from its recorded sha256"),
-    "truncated, checksums rewritten": (lambda t: truncate(t / "figures/replicate2/study_rows.csv"), True,
-                                       "figures/replicate2/study_rows.csv has"),
+    "a replicate's rows truncated": (lambda t: truncate(t / "figures/replicate1/study_rows.csv"), False,
+                                     "figures/replicate1/study_rows.csv differs from its recorded sha256"),
+    "truncated, checksums rewritten": (lambda t: truncate(t / "figures/replicate1/study_rows.csv"), True,
+                                       "figures/replicate1/study_rows.csv has"),
     "a row edited, checksums rewritten": (
         lambda t: (t / "figures/study_rows.csv").write_text(
             (t / "figures/study_rows.csv").read_text().replace("True", "False", 1)), True,

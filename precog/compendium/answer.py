@@ -22,6 +22,16 @@ VERDICT_WORDS = {
 }
 
 
+def interim(pooled: dict) -> tuple[int, int] | None:
+    """(base models made, base models registered) while the registered design is incomplete,
+    else None (also for a shrunken design, such as the smoke profile's, that tests no registered dose)."""
+    from precog.compendium import preregistration
+
+    registered = int(preregistration.load()["design"]["base_models"])
+    made = int(pooled["base_models"])
+    return (made, registered) if pooled["confirmatory"].get("registered", True) and made < registered else None
+
+
 def task_name(task: str) -> str:
     return TASK_NAMES.get(task, task)
 
@@ -88,6 +98,12 @@ def confirmatory_text(pooled: dict) -> str:
             "equivalent": "**not confirmed**: the effect is equivalent to none within the margin",
             "worse": "**not confirmed**: memorized text is classified *worse*",
             "inconclusive": "**not confirmed**: the interval includes zero"}[c["verdict"]]
+    if c.get("ci_low") is None:
+        word = "**not yet tested**: an interval needs at least two base models (`make replicate`)"
+    if interim(pooled):
+        made, registered = interim(pooled)
+        word = (f"**not yet read**: {made} of the {registered} registered base models made so far; the test is read "
+                "only once all are (an interim look, which decides nothing)")
     return (f"**Confirmatory test** (pre-registered in {pooled['preregistration']['commit']}: {c['task']}, text "
             f"×{c['dose']}{where}): seen minus unseen accuracy is {interval(c)} over {design_text(pooled)}. "
             f"The hypothesis that it is above zero is {word}.")
@@ -100,6 +116,11 @@ def control_sentence(pooled: dict) -> str:
     seen = "the instrument does see a model exploit examples memorized with their label" if pc["superiority"] else \
         "this design did not see a model exploit even examples memorized with their label, and a null text-only " \
         "result cannot be told from an instrument too weak to see one"
+    if pc.get("ci_low") is None:
+        seen = "whether the instrument sees a model exploit examples memorized with their label needs an interval, " \
+            "so at least two base models"
+    elif interim(pooled):
+        seen = "an interim look; like the registered test, it is read once all base models are made"
     return f"The positive control (text + label word, ×{pooled['top_dose']}, both tasks) is {interval(pc)}: {seen}."
 
 
@@ -109,7 +130,8 @@ def manipulation_sentence(pooled: dict) -> str:
     listed = ", ".join(f"{share(v)} at ×{d}" for d, v in sorted(seen.items(), key=lambda kv: int(kv[0])))
     low, high = m["targets"]
     verdict = "passed" if m["passed"] else "**failed**"
-    return (f"The dose did what it was meant to: a seen example's PreCog@1 is {listed} (manipulation check, "
+    opening = "The dose did what it was meant to" if m["passed"] else "The dose fell short of its targets"
+    return (f"{opening}: a seen example's PreCog@1 is {listed} (manipulation check, "
             f"targets at most {share(low)} at the lowest dose and at least {share(high)} at the top: {verdict}).")
 
 
@@ -146,6 +168,10 @@ def verdict_on_paper(pooled: dict) -> str:
     """What the registered test says of the abstract's claim."""
     claim = "The paper's abstract reports that highly memorized examples are better classified."
     v = pooled["confirmatory"]["verdict"]
+    if interim(pooled):
+        made, registered = interim(pooled)
+        return (f"**Does this confirm the paper?** {claim} Not decided yet: the registered test is read once all "
+                f"{registered} base models are made ({made} so far).")
     if v.startswith("superior"):
         return (f"**Does this confirm the paper?** {claim} Here memorization is caused and dosed, and memorized text "
                 "is classified better than the same text unseen on the registered task: the controlled study "

@@ -249,7 +249,7 @@ def render(figures: Path) -> str:
     task and pooled with its verdicts (accuracy, then margin), the dose-response, heterogeneity,
     the correlational analysis and, where it applies, the weak-classifier caveat (each run's row:
     :func:`runs_block`, in docs/study.md)."""
-    from precog.compendium import answer
+    from precog.compendium import answer, preregistration
 
     load = lambda name: json.loads((figures / name).read_text())  # noqa: E731
     pooled = load("study_effects_pooled.json")
@@ -281,14 +281,15 @@ def render(figures: Path) -> str:
         "",
         paper_line(load("tab2_correlations.json")),
         "",
-        *([weak + " Study v2 keeps v1's base-model recipe and spends the time bf16 saved on 8 base models instead "
-           "of a larger one ([docs/preregistration.md](docs/preregistration.md)).", ""] if weak else []),
+        *([weak + " Study v2 keeps v1's base-model recipe and, as pre-registered, spends its compute on "
+           f"{preregistration.load()['design']['base_models']} base models instead of a larger one that might match "
+           "bag-of-words ([docs/preregistration.md](docs/preregistration.md)).", ""] if weak else []),
         "![Figure 6](figures/fig6_gain_by_memorization.png)",
         "",
-        "*Figure 6 ([notebook](notebooks/fig6_gain_by_memorization.ipynb)): left, per dose and task, the memorization "
-        "the dose caused against the accuracy it gained, with the IV slopes; middle, the paper's layout (accuracy per "
-        "PreCog@1 bin) for the injected examples under the models that saw them and those that did not; right, each "
-        "run and all runs pooled at the top dose. Every number here is rendered from `figures/*.json` by `make "
+        "*Figure 6 ([notebook](notebooks/fig6_gain_by_memorization.ipynb)): top left, per dose and task, the "
+        "memorization the dose caused against the accuracy it gained, with the IV slopes; top right, the paper's layout "
+        "(accuracy per PreCog@1 bin) for the injected examples under the models that saw them and those that did not; "
+        "below, each run and all runs pooled at the top dose. Every number here is rendered from `figures/*.json` by `make "
         "reproduce`; each run's own estimates, the controls, baselines and the correlational analysis are in "
         "[docs/study.md](docs/study.md#results-of-the-main-run). " + pooled_note(pooled) + "*",
         "",

@@ -301,8 +301,9 @@ def dose_response(ax, points: pd.DataFrame, slopes: list[dict]) -> None:
             label += f" (IV slope {POINTS * slope['estimate']:+.1f} pt per {slope['per']:g})"
         ax.plot(x, y, marker, color=colour, ms=ms, label=label, ls="none")
         if task == "all":
-            for xi, yi, dose in zip(x, y, d["dose"], strict=True):
-                ax.annotate(f"×{dose}", (xi, yi), textcoords="offset points", xytext=(6, -12), fontsize=8)
+            for i, (xi, yi, dose) in enumerate(zip(x, y, d["dose"], strict=True)):  # below and above in turn: the
+                ax.annotate(f"×{dose}", (xi, yi), textcoords="offset points",  # low doses lie close together
+                            xytext=(6, -12) if i % 2 == 0 else (6, 7), fontsize=8)
     ax.axhline(0, color="grey", ls=":", lw=1)
     ax.set_xlim(0, xmax * 1.05)
     ax.set_xlabel("memorization the dose caused (PreCog@1 seen − unseen, 95% CI)")
