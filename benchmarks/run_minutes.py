@@ -7,7 +7,7 @@ benchmarks/results/run_minutes.json.
 
 Run it with an empty data/cache (or a cache without these runs): a cached step takes seconds.
 With --runs it makes only those run numbers (0 is the main run) and keeps the other runs' entries
-of the JSON already there; the file is rewritten after every run, so an interrupted session
+of the JSON already there; the file is rewritten after every run, so an interrupted run
 keeps what it measured.
 """
 
@@ -32,6 +32,9 @@ def main() -> None:
     profile = load_profile(args.profile)
     plan = [(0, profile.pretrain.seed), *profile.replicates]
     wanted = set(args.runs) if args.runs else {n for n, _ in plan}
+    if wanted - {n for n, _ in plan}:
+        parser.error(f"runs {sorted(wanted - {n for n, _ in plan})} are not in the {profile.name} plan "
+                     f"(0 to {max(n for n, _ in plan)})")
     path = paths.ROOT / "benchmarks" / "results" / "run_minutes.json"
     kept = json.loads(path.read_text())["runs"] if args.runs and path.is_file() else []
     runs = [r for r in kept if r["replicate"] not in wanted]

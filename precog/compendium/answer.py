@@ -98,7 +98,7 @@ def confirmatory_text(pooled: dict) -> str:
             "equivalent": "**not confirmed**: the effect is equivalent to none within the margin",
             "worse": "**not confirmed**: memorized text is classified *worse*",
             "inconclusive": "**not confirmed**: the interval includes zero"}[c["verdict"]]
-    if c.get("ci_low") is None:
+    if missing(c.get("ci_low")):
         word = "**not yet tested**: an interval needs at least two base models (`make replicate`)"
     if interim(pooled):
         made, registered = interim(pooled)
@@ -116,7 +116,7 @@ def control_sentence(pooled: dict) -> str:
     seen = "the instrument does see a model exploit examples memorized with their label" if pc["superiority"] else \
         "this design did not see a model exploit even examples memorized with their label, and a null text-only " \
         "result cannot be told from an instrument too weak to see one"
-    if pc.get("ci_low") is None:
+    if missing(pc.get("ci_low")):
         seen = "whether the instrument sees a model exploit examples memorized with their label needs an interval, " \
             "so at least two base models"
     elif interim(pooled):
@@ -172,6 +172,9 @@ def verdict_on_paper(pooled: dict) -> str:
         made, registered = interim(pooled)
         return (f"**Does this confirm the paper?** {claim} Not decided yet: the registered test is read once all "
                 f"{registered} base models are made ({made} so far).")
+    if missing(pooled["confirmatory"].get("ci_low")):
+        return (f"**Does this confirm the paper?** {claim} Not tested here: the registered test needs an interval, so "
+                "at least two base models.")
     if v.startswith("superior"):
         return (f"**Does this confirm the paper?** {claim} Here memorization is caused and dosed, and memorized text "
                 "is classified better than the same text unseen on the registered task: the controlled study "

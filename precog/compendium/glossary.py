@@ -33,7 +33,7 @@ TERMS: tuple[tuple[str, str], ...] = (
                     "(e.g. \"negative\" / \"positive\") at a [MASK] appended to the text"),
     ("Transfer", "a pre-trained model's accuracy minus that of the same architecture from random init"),
     ("Run, replicate", "a base model, its study models and their fine-tuning; a replicate is a run with a new draw "
-                       "of which model gets which example"),
+                       "of which model gets which example (in study v2, on a base model of its own)"),
     ("Points", "accuracy differences in percentage points"),
     ("Profile, seed", "a profile is a named set of parameters in notebooks/params/ (demo, smoke, lesson, and paper: "
                       "bert-base-uncased on GLUE, our guess at the paper's setting); a seed fixes the random draws of "

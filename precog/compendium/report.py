@@ -189,9 +189,9 @@ def correlation_text(tab2: dict) -> str:
     listed = "; ".join(f"{r['statistic']} of {r['score']} on {r['task']}, {bracket_r(r)}" for r in excluding)
     count = (f"None of Table 2's {len(rows)} correlations has an interval that excludes zero."
              if not excluding else
-             f"Of Table 2's {len(rows)} correlations, {len(excluding)} exclude zero (uncorrected for multiplicity): {listed}.")
+             f"Of Table 2's {len(rows)} correlations, {len(excluding)} {'excludes' if len(excluding) == 1 else 'exclude'} zero (uncorrected for multiplicity): {listed}.")
     n = counts({t: sp[t]["n"] for t in tasks}, "never-injected examples")
-    return (f"**The paper's correlational analysis** (never-injected examples only, so PreCog varies naturally): "
+    return (f"**Our reconstruction of the paper's correlational analysis** (never-injected examples only, so PreCog varies naturally): "
             f"the Spearman correlation of PreCog@1 with correctness is {per} and {bracket_r(sp['all'])} pooled "
             f"({n}; Table 2). {count}")
 
@@ -266,7 +266,8 @@ def render(figures: Path) -> str:
         "",
         f"**Seen minus unseen accuracy, points [95% CI], by dose and task** (secondary, except rt-polarity ×"
         f"{pooled['confirmatory']['dose']}; better when seen: the lower bound above zero; equivalent: the 90% interval "
-        f"inside ±{margin} points; t-intervals over the {pooled['base_models']} base models):",
+        f"inside ±{margin} points; t-intervals over the {pooled['base_models']} base models"
+        f"{'; an interim look: these verdicts, too, are read only once all are made' if answer.interim(pooled) else ''}):",
         "",
         answer.markdown(answer.estimands_frame(pooled, "text", "correct")),
         "",
@@ -287,7 +288,7 @@ def render(figures: Path) -> str:
         "![Figure 6](figures/fig6_gain_by_memorization.png)",
         "",
         "*Figure 6 ([notebook](notebooks/fig6_gain_by_memorization.ipynb)): top left, per dose and task, the "
-        "memorization the dose caused against the accuracy it gained, with the IV slopes; top right, the paper's layout "
+        "memorization the dose caused against the accuracy it gained, with the IV slopes; top right, our reconstruction of the paper's layout "
         "(accuracy per PreCog@1 bin) for the injected examples under the models that saw them and those that did not; "
         "below, each run and all runs pooled at the top dose. Every number here is rendered from `figures/*.json` by `make "
         "reproduce`; each run's own estimates, the controls, baselines and the correlational analysis are in "

@@ -313,7 +313,7 @@ def dose_response(ax, points: pd.DataFrame, slopes: list[dict]) -> None:
 
 
 def status_bins(ax, bins: pd.DataFrame, min_n: int = MIN_N) -> None:
-    """Figure 6, right: the paper's layout on the injected examples, accuracy per PreCog@1 bin,
+    """Figure 6, top right: the paper's layout as we reconstruct it, on the injected examples, accuracy per PreCog@1 bin,
     measured under the model that saw them (seen) and under those that did not (unseen), with
     95% CIs over base models and n per bin; bins with fewer than ``min_n`` rows are grey
     without an interval (bins: :func:`precog.stats.confirm.status_bins`)."""
@@ -325,8 +325,8 @@ def status_bins(ax, bins: pd.DataFrame, min_n: int = MIN_N) -> None:
         acc = d["accuracy"].to_numpy(dtype=float)
         enough = n >= min_n
         colour = STATUS_COLOURS[status]
-        intervals(ax, x[enough], d["ci_low"].to_numpy(dtype=float)[enough], d["ci_high"].to_numpy(dtype=float)[enough],
-                  color=colour)
+        low, high = (np.clip(d[c].to_numpy(dtype=float)[enough], 0, 1) for c in ("ci_low", "ci_high"))  # an accuracy
+        intervals(ax, x[enough], low, high, color=colour)  # lies in [0, 1]: a t-interval over few base models may not
         ax.plot(x[enough], acc[enough], "o", color=colour, ms=6, label=status)
         ax.plot(x[~enough & (n > 0)], acc[~enough & (n > 0)], "o", color=GREY, ms=5)
         for xi, ni in zip(x, n, strict=True):
@@ -336,7 +336,7 @@ def status_bins(ax, bins: pd.DataFrame, min_n: int = MIN_N) -> None:
     ax.set_xticks(x0, labels, fontsize=8)
     ax.set_xlabel("PreCog@1 of the example under the measuring model")
     ax.set_ylabel("accuracy (95% CI over base models)")
-    ax.set_title("the paper's layout, high bins filled by design")
+    ax.set_title("the paper's layout (our reconstruction), high bins filled")
     ax.set_ylim(0, 1.15)  # room above the points for the key; the n of each bin is along the foot
     ax.legend(fontsize=8, loc="upper left", ncol=2)
 
