@@ -27,7 +27,7 @@ def interim(pooled: dict) -> tuple[int, int] | None:
     else None (also for a shrunken design, such as the smoke profile's, that tests no registered dose)."""
     from precog.compendium import preregistration
 
-    registered = int(preregistration.load()["design"]["base_models"])
+    registered = preregistration.base_models()
     made = int(pooled["base_models"])
     return (made, registered) if pooled["confirmatory"].get("registered", True) and made < registered else None
 
@@ -100,8 +100,8 @@ def confirmatory_text(pooled: dict) -> str:
             "inconclusive": "**not confirmed**: the interval includes zero"}[c["verdict"]]
     if missing(c.get("ci_low")):
         word = "**not yet tested**: an interval needs at least two base models (`make replicate`)"
-    if interim(pooled):
-        made, registered = interim(pooled)
+    if look := interim(pooled):
+        made, registered = look
         word = (f"**not yet read**: {made} of the {registered} registered base models made so far; the test is read "
                 "only once all are (an interim look, which decides nothing)")
     return (f"**Confirmatory test** (pre-registered in {pooled['preregistration']['commit']}: {c['task']}, text "
@@ -168,8 +168,8 @@ def verdict_on_paper(pooled: dict) -> str:
     """What the registered test says of the abstract's claim."""
     claim = "The paper's abstract reports that highly memorized examples are better classified."
     v = pooled["confirmatory"]["verdict"]
-    if interim(pooled):
-        made, registered = interim(pooled)
+    if look := interim(pooled):
+        made, registered = look
         return (f"**Does this confirm the paper?** {claim} Not decided yet: the registered test is read once all "
                 f"{registered} base models are made ({made} so far).")
     if missing(pooled["confirmatory"].get("ci_low")):

@@ -26,6 +26,11 @@ def margin_points() -> float:
     return float(load()["decision"]["equivalence"]["margin_points"])
 
 
+def base_models() -> int:
+    """How many base models (one run each) the design registered."""
+    return int(load()["design"]["base_models"])
+
+
 def per() -> float:
     """The dose-response's unit of memorization: accuracy gained per this much PreCog@1."""
     return float(load()["dose_response"]["per"])

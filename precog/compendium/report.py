@@ -283,7 +283,7 @@ def render(figures: Path) -> str:
         paper_line(load("tab2_correlations.json")),
         "",
         *([weak + " Study v2 keeps v1's base-model recipe and, as pre-registered, spends its compute on "
-           f"{preregistration.load()['design']['base_models']} base models instead of a larger one that might match "
+           f"{preregistration.base_models()} base models instead of a larger one that might match "
            "bag-of-words ([docs/preregistration.md](docs/preregistration.md)).", ""] if weak else []),
         "![Figure 6](figures/fig6_gain_by_memorization.png)",
         "",
